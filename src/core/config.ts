@@ -43,7 +43,8 @@ export const FIELDS = {
   hidden: { kind: 'intList', minLength: 1, maxLength: 4, min: 1, max: 1024, default: [64, 64], flag: 'hidden', doc: 'hidden layer widths' },
   activation: { kind: 'enum', values: ACTIVATIONS, default: 'tanh', flag: 'activation', doc: 'hidden activation' },
   baselineDecay: { kind: 'float', min: 0, max: 1, maxExclusive: true, default: 0.9, flag: 'baseline-decay', doc: 'running-mean baseline decay' },
-  varianceGroups: { kind: 'int', min: 2, max: 4096, default: 16, flag: 'groups', doc: 'env groups for gradient variance' },
+  varianceGroups: { kind: 'int', min: 2, max: 4096, default: 8, flag: 'groups', doc: 'env groups for gradient variance' },
+  varianceEvery: { kind: 'int', min: 0, max: 1_000_000, default: 0, flag: 'variance-every', doc: 'measure gradient variance every N updates (0 = off)' },
 } as const satisfies Record<string, Field>;
 
 export type FieldName = keyof typeof FIELDS;
@@ -63,7 +64,7 @@ type ValueOf<F> = F extends { kind: 'int' | 'float' }
 export type Config = { -readonly [K in FieldName]: ValueOf<(typeof FIELDS)[K]> };
 
 /** The allowed range of a field, as printed in error messages and form hints. */
-export function allowedText(name: FieldName): string {
+export function allowedText(name: FieldName, label: string = name): string {
   const f: Field = FIELDS[name];
   switch (f.kind) {
     case 'enum':
@@ -76,7 +77,7 @@ export function allowedText(name: FieldName): string {
     case 'float': {
       const lo = f.minExclusive ? `${f.min} <` : `${f.min} ≤`;
       const hi = f.maxExclusive ? `< ${f.max}` : `≤ ${f.max}`;
-      return `${f.kind === 'int' ? 'an integer' : 'a number'} ${lo} ${name} ${hi}`;
+      return `${f.kind === 'int' ? 'an integer' : 'a number'} ${lo} ${label} ${hi}`;
     }
   }
 }
@@ -187,4 +188,9 @@ export function configFromStrings(values: Record<string, string>): Config {
 /** The config field for a CLI flag name (without dashes), or undefined. */
 export function fieldForFlag(flag: string): FieldName | undefined {
   return FIELD_NAMES.find((k) => FIELDS[k].flag === flag);
+}
+
+/** Number of updates a config asks for: ⌈totalSteps / (numEnvs · numSteps)⌉ (at least 1). */
+export function numUpdatesOf(c: Pick<Config, 'totalSteps' | 'numEnvs' | 'numSteps'>): number {
+  return Math.max(1, Math.ceil(c.totalSteps / (c.numEnvs * c.numSteps)));
 }

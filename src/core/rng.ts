@@ -166,3 +166,56 @@ export class PhiloxStream {
     return boxMuller(this.uniform(), this.uniform());
   }
 }
+
+/**
+ * A counter-based random permutation of [0, n): a 4-round Feistel network on ⌈log₂ n⌉ (even) bits,
+ * with round keys from Philox (seed, Purpose.Shuffle, env 0, step = stream), and cycle-walking into
+ * [0, n). Each position is computed independently (no sequential shuffle), so the GPU evaluates it
+ * per thread and gets the same permutation as the CPU. `stream` numbers the permutations of a run
+ * (the trainer uses update · epochs + epoch).
+ */
+export class FeistelPermutation {
+  private half = 1;
+  private mask = 1;
+  private keys = new Uint32Array(4);
+  constructor(
+    readonly n: number,
+    seed: number,
+    stream: number,
+  ) {
+    let bits = 2;
+    while (2 ** bits < n) bits++;
+    if (bits & 1) bits++;
+    this.half = bits >>> 1;
+    this.mask = (1 << this.half) - 1;
+    randomWords(seed, Purpose.Shuffle, 0, stream, 0, this.keys);
+  }
+  /** The image of i ∈ [0, n). */
+  at(i: number): number {
+    let x = i;
+    do x = this.feistel(x);
+    while (x >= this.n);
+    return x;
+  }
+  private feistel(x: number): number {
+    const h = this.half;
+    const m = this.mask;
+    let l = x >>> h;
+    let r = x & m;
+    for (let k = 0; k < 4; k++) {
+      const nl = r;
+      r = (l ^ feistelRound(r, this.keys[k])) & m;
+      l = nl;
+    }
+    return ((l << h) | r) >>> 0;
+  }
+}
+
+/** The Feistel round function: a murmur3-style finaliser of x ⊕ key. */
+export function feistelRound(x: number, key: number): number {
+  let h = Math.imul((x ^ key) >>> 0, 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca77);
+  h ^= h >>> 13;
+  return h >>> 0;
+}

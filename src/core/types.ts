@@ -136,6 +136,17 @@ export interface EngineSnapshot {
   scalars: Record<string, number>;
 }
 
+export interface GradientEstimateOptions {
+  /**
+   * 'first': use only each env's first episode of the rollout, and only if it ended inside it (the
+   * tiny envs' exact comparisons: every env starts from reset, numSteps ≥ the horizon). 'all' (default):
+   * every step, episodes cut by the rollout end bootstrapped with V.
+   */
+  episodes?: 'all' | 'first';
+  /** the critic's λ for the 'gae' estimator (default: config.lambda) */
+  lambda?: number;
+}
+
 /** The one interface both backends implement (DESIGN.md "One engine, two backends"). */
 export interface Engine {
   readonly backend: Backend;
@@ -146,8 +157,11 @@ export interface Engine {
   collect(): Promise<void>;
   /** advantages, losses, gradients, optimiser step(s) on the last rollout */
   update(): Promise<UpdateStats>;
-  /** gradient estimates with several Ψ on one fresh rollout (common random numbers) */
-  gradientEstimates(kinds: readonly EstimatorKind[], groups: number): Promise<VarianceStats>;
+  /**
+   * Gradient estimates with several Ψ on the last collected rollout (common random numbers: the same
+   * trajectories for every estimator), over `groups` disjoint groups of envs.
+   */
+  gradientEstimates(kinds: readonly EstimatorKind[], groups: number, opts?: GradientEstimateOptions): Promise<VarianceStats>;
   getParams(): Promise<Float32Array>;
   snapshot(): Promise<EngineSnapshot>;
   restore(s: EngineSnapshot): Promise<void>;

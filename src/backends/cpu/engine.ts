@@ -1,0 +1,596 @@
+/**
+ * The CPU reference engine: batched rollouts, advantages, losses, gradients and Adam in Float32Array
+ * loops. It is the ground truth the GPU engine is tested against, so it is written to be read:
+ *
+ *   collect():  for t = 0 … T−1 (all N envs at once):
+ *                 values[t]  = V(obs)                         critic forward (batched)
+ *                 z          = actor(obs)                     actor forward (batched)
+ *                 a ~ π(·|z) with uniform4(seed, Action, e, k)
+ *                 env.step(s, a, uniform4(seed, Env, e, k))   → r, terminated, truncated
+ *                 nextValues[t] = V(real next obs)             before any auto-reset
+ *                 done ⇒ record the episode, reset with uniform4(seed, Reset, e, k+1)
+ *   update():   Ψ / advantages (src/estimators) → for epoch, minibatch: forward, per-sample loss
+ *               derivatives (src/estimators/losses, src/policy/heads), backward (src/policy/mlp),
+ *               clip (src/optim/clip), Adam (src/optim/adam); a non-finite loss, gradient or
+ *               parameter rolls the whole update back to the parameters and optimiser state it
+ *               started from.
+ *
+ * k is the env's own step index (EnvDef contract in core/types.ts); every random draw is a pure
+ * function of (seed, purpose, env, k), so the GPU engine reproduces the same stream.
+ * Nothing is allocated per step or per sample; large batches are processed in chunks so the
+ * workspace stays small.
+ */
+import { numUpdatesOf, type Config } from '../../core/config';
+import { FeistelPermutation, Purpose, uniform4 } from '../../core/rng';
+import { CheckpointError } from '../../core/errors';
+import type {
+  Engine, EngineSnapshot, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, StepResult, UpdateStats, VarianceStats,
+} from '../../core/types';
+import { makeEnv, tabularModelOf } from '../../envs';
+import {
+  netLayout, netSpecFor, type NetLayout,
+} from '../../policy/layout';
+import { initParams } from '../../policy/init';
+import { actorBackward, actorForward, createWorkspace, criticBackward, criticForward, type Workspace } from '../../policy/mlp';
+import {
+  categoricalEntropy, categoricalEntropyGrad, categoricalLogProb, categoricalLogProbGrad, categoricalSample,
+  gaussianEntropy, gaussianEntropyGrad, gaussianLogProb, gaussianLogProbGrad, gaussianSample,
+} from '../../policy/heads';
+import { createRollout, type Rollout } from '../../estimators/rollout';
+import { computePsi, criticTargets, gae, psiKindFor, rewardToGo } from '../../estimators/returns';
+import { maskedMean, RunningMeanBaseline } from '../../estimators/baseline';
+import { approxKl, criticLoss, klPenalty, lossTerm, outsideClip, pgLoss, ppoClipLoss, ppoTerm } from '../../estimators/losses';
+import { estimatorStats, pickDirection } from '../../estimators/variance';
+import { exactGradient } from '../../estimators/exact';
+import { adamStep, createAdamState, type AdamState } from '../../optim/adam';
+import { clipByGlobalNorm } from '../../optim/clip';
+import { linearLr } from '../../optim/schedule';
+
+/** Samples per forward/backward chunk in the update (bounds the workspace). */
+const CHUNK = 1024;
+
+export function createCpuEngine(config: Config): CpuEngine {
+  return new CpuEngine(config);
+}
+
+export class CpuEngine implements Engine {
+  readonly backend = 'cpu' as const;
+  readonly env: EnvDef;
+  readonly layout: NetLayout;
+  readonly paramCount: number;
+  readonly numUpdates: number;
+  readonly N: number;
+  readonly T: number;
+
+  /** θ = [actor | critic] */
+  params: Float32Array;
+  adam: AdamState;
+  private grad: Float64Array;
+  private baseline: RunningMeanBaseline;
+  private updates = 0;
+  private envSteps = 0;
+
+  // env side (persist across rollouts)
+  private envState: Float32Array;
+  /** the observation each env acts on next (after any auto-reset) */
+  private obs: Float32Array;
+  /** the real observation after the last step (before any auto-reset) */
+  private nextObs: Float32Array;
+  /** per-env step index k */
+  private envStep: Uint32Array;
+  private epReturn: Float64Array;
+  private epLength: Uint32Array;
+
+  // rollout buffers, time-major [T×N]
+  readonly rollout: Rollout;
+  readonly obsBuf: Float32Array;
+  readonly actBuf: Float32Array;
+  readonly logpBuf: Float32Array;
+  private collected = false;
+  private epSum = 0;
+  private epLenSum = 0;
+  private epCount = 0;
+
+  // scratch
+  private ws: Workspace;
+  private headOut: Float32Array;
+  private curValues: Float32Array;
+  private u = new Float64Array(4);
+  private stepOut: StepResult = { reward: 0, terminated: false, truncated: false };
+  private psi: Float32Array;
+  private targets: Float32Array;
+  private mbIdx: Uint32Array;
+  private cObs: Float32Array;
+  private cAct: Float32Array;
+  private cOut: Float32Array;
+  private cDOut: Float32Array;
+  private cDLogStd: Float32Array;
+  private cV: Float32Array;
+  private cDV: Float32Array;
+  private backupParams: Float32Array;
+  private backupM: Float32Array;
+  private backupV: Float32Array;
+
+  constructor(readonly config: Config) {
+    this.env = makeEnv(config.env);
+    this.layout = netLayout(netSpecFor(this.env, config));
+    this.paramCount = this.layout.total;
+    this.numUpdates = numUpdatesOf(config);
+    const N = (this.N = config.numEnvs);
+    const T = (this.T = config.numSteps);
+    const { obsDim, stateDim, actDim } = this.env;
+    const hd = this.layout.headOutDim;
+    const P = this.paramCount;
+
+    this.params = initParams(this.layout, config.seed);
+    this.adam = createAdamState(P);
+    this.grad = new Float64Array(P);
+    this.baseline = new RunningMeanBaseline(config.baselineDecay);
+
+    this.envState = new Float32Array(N * stateDim);
+    this.obs = new Float32Array(N * obsDim);
+    this.nextObs = new Float32Array(N * obsDim);
+    this.envStep = new Uint32Array(N);
+    this.epReturn = new Float64Array(N);
+    this.epLength = new Uint32Array(N);
+
+    this.rollout = createRollout(T, N, true);
+    this.obsBuf = new Float32Array(T * N * obsDim);
+    this.actBuf = new Float32Array(T * N * actDim);
+    this.logpBuf = new Float32Array(T * N);
+
+    this.ws = createWorkspace(this.layout, Math.max(N, CHUNK));
+    this.headOut = new Float32Array(N * hd);
+    this.curValues = new Float32Array(N);
+    this.psi = new Float32Array(T * N);
+    this.targets = new Float32Array(T * N);
+    this.mbIdx = new Uint32Array(T * N);
+    this.cObs = new Float32Array(CHUNK * obsDim);
+    this.cAct = new Float32Array(CHUNK * actDim);
+    this.cOut = new Float32Array(CHUNK * hd);
+    this.cDOut = new Float32Array(CHUNK * hd);
+    this.cDLogStd = new Float32Array(CHUNK * hd);
+    this.cV = new Float32Array(CHUNK);
+    this.cDV = new Float32Array(CHUNK);
+    this.backupParams = new Float32Array(P);
+    this.backupM = new Float32Array(P);
+    this.backupV = new Float32Array(P);
+
+    for (let e = 0; e < N; e++) this.resetEnv(e, 0);
+  }
+
+  /** Start a new episode in env e whose first observation is acted on at step k. */
+  private resetEnv(e: number, k: number): void {
+    const { stateDim, obsDim } = this.env;
+    uniform4(this.config.seed, Purpose.Reset, e, k, 0, this.u);
+    this.env.reset(this.envState, e * stateDim, this.u);
+    this.env.observe(this.envState, e * stateDim, this.obs, e * obsDim);
+    this.epReturn[e] = 0;
+    this.epLength[e] = 0;
+  }
+
+  async collect(): Promise<void> {
+    const { N, T, env, layout, params, ws, rollout: ro } = this;
+    const { obsDim, stateDim, actDim } = env;
+    const hd = layout.headOutDim;
+    const head = layout.spec.head;
+    const seed = this.config.seed;
+    const u = this.u;
+    const out = this.stepOut;
+    const ls = layout.logStdOffset;
+    this.epSum = 0;
+    this.epLenSum = 0;
+    this.epCount = 0;
+    ro.mask!.fill(1);
+
+    // values of the current observations under the current parameters
+    criticForward(layout, params, this.obs, N, ws, this.curValues);
+    for (let t = 0; t < T; t++) {
+      const row = t * N;
+      this.obsBuf.set(this.obs, row * obsDim);
+      ro.values.set(this.curValues, row);
+      actorForward(layout, params, this.obs, N, ws, this.headOut);
+      for (let e = 0; e < N; e++) {
+        const i = row + e;
+        const k = this.envStep[e];
+        const ao = i * actDim;
+        uniform4(seed, Purpose.Action, e, k, 0, u);
+        if (head.kind === 'gaussian') {
+          gaussianSample(this.headOut, e * hd, params, ls, actDim, u, this.actBuf, ao);
+          this.logpBuf[i] = gaussianLogProb(this.actBuf, ao, this.headOut, e * hd, params, ls, actDim);
+        } else {
+          const a = categoricalSample(this.headOut, e * hd, hd, u[0]);
+          this.actBuf[ao] = a;
+          this.logpBuf[i] = categoricalLogProb(this.headOut, e * hd, hd, a);
+        }
+        uniform4(seed, Purpose.Env, e, k, 0, u);
+        env.step(this.envState, e * stateDim, this.actBuf, ao, u, out);
+        ro.rewards[i] = out.reward;
+        ro.terminated[i] = out.terminated ? 1 : 0;
+        ro.truncated[i] = out.truncated && !out.terminated ? 1 : 0;
+        this.epReturn[e] += out.reward;
+        this.epLength[e]++;
+        env.observe(this.envState, e * stateDim, this.nextObs, e * obsDim);
+        this.envStep[e] = k + 1;
+      }
+      // V(real next obs), before auto-reset
+      criticForward(layout, params, this.nextObs, N, ws, this.curValues);
+      ro.nextValues.set(this.curValues, row);
+      for (let e = 0; e < N; e++) {
+        const i = row + e;
+        if (ro.terminated[i] || ro.truncated[i]) {
+          this.epSum += this.epReturn[e];
+          this.epLenSum += this.epLength[e];
+          this.epCount++;
+          this.resetEnv(e, this.envStep[e]);
+        } else {
+          for (let j = 0; j < obsDim; j++) this.obs[e * obsDim + j] = this.nextObs[e * obsDim + j];
+        }
+      }
+      // the value of each env's next observation: V(real next obs) unless it was reset
+      for (let e = 0; e < N; e++) {
+        const i = row + e;
+        if (ro.terminated[i] || ro.truncated[i]) {
+          criticForward(layout, params, this.obs.subarray(e * obsDim, (e + 1) * obsDim), 1, ws, this.curValues.subarray(e, e + 1));
+        }
+      }
+    }
+    this.envSteps += N * T;
+    this.collected = true;
+  }
+
+  /** The learning rate of the next update (CleanRL's linear annealing when enabled). */
+  private currentLr(): number {
+    const c = this.config;
+    return c.annealLr ? linearLr(c.lr, this.updates + 1, this.numUpdates) : c.lr;
+  }
+
+  async update(): Promise<UpdateStats> {
+    if (!this.collected) throw new Error('update() before collect()');
+    const c = this.config;
+    const ro = this.rollout;
+    const B = this.N * this.T;
+    const kind = psiKindFor(c.algo);
+    const ppo = c.algo === 'ppo';
+    const lr = this.currentLr();
+
+    // Ψ (policy signal) and critic targets
+    if (kind === 'gae' || kind === 'actor-critic') {
+      gae(ro, c.gamma, kind === 'gae' ? c.lambda : 0, this.psi);
+      criticTargets(ro, this.psi, this.targets);
+    } else {
+      rewardToGo(ro, c.gamma, this.targets);
+      computePsi(kind, ro, c.gamma, c.lambda, this.baseline.value, this.psi);
+      if (kind === 'reinforce-baseline') this.baseline.update(this.targets, B, ro.mask);
+    }
+
+    this.backupParams.set(this.params);
+    this.backupM.set(this.adam.m);
+    this.backupV.set(this.adam.v);
+    const backupT = this.adam.t;
+
+    const epochs = ppo ? c.epochs : 1;
+    const M = ppo ? Math.min(c.minibatches, B) : 1;
+    let nonFinite = false;
+    let epochsRun = 0;
+    let clipCount = 0;
+    let clipTotal = 0;
+    const last = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, gradNorm: 0 };
+    outer: for (let epoch = 0; epoch < epochs; epoch++) {
+      const perm = new FeistelPermutation(B, c.seed, this.updates * epochs + epoch);
+      for (let i = 0; i < B; i++) this.mbIdx[i] = perm.at(i);
+      for (let m = 0; m < M; m++) {
+        const lo = Math.floor((m * B) / M);
+        const hi = Math.floor(((m + 1) * B) / M);
+        const s = this.minibatchGradient(lo, hi, ppo, ppo && c.normAdv);
+        clipCount += s.clipped;
+        clipTotal += hi - lo;
+        const norm = clipByGlobalNorm(this.grad, c.maxGradNorm);
+        last.policyLoss = s.policyLoss;
+        last.valueLoss = s.valueLoss;
+        last.entropy = s.entropy;
+        last.approxKl = s.approxKl;
+        last.gradNorm = norm;
+        if (!Number.isFinite(norm) || !Number.isFinite(s.policyLoss) || !Number.isFinite(s.valueLoss)) {
+          nonFinite = true;
+          break outer;
+        }
+        adamStep(this.params, this.grad, this.adam, lr, c.adamEps);
+        if (!allFinite(this.params)) {
+          nonFinite = true;
+          break outer;
+        }
+      }
+      epochsRun++;
+      if (ppo && c.targetKl > 0 && last.approxKl > c.targetKl) break;
+    }
+    if (nonFinite) {
+      // roll back to the last good parameters and optimiser state
+      this.params.set(this.backupParams);
+      this.adam.m.set(this.backupM);
+      this.adam.v.set(this.backupV);
+      this.adam.t = backupT;
+    }
+    this.updates++;
+    this.collected = false;
+    return {
+      update: this.updates,
+      envSteps: this.envSteps,
+      episodicReturn: this.epCount > 0 ? this.epSum / this.epCount : NaN,
+      episodicLength: this.epCount > 0 ? this.epLenSum / this.epCount : NaN,
+      episodes: this.epCount,
+      policyLoss: last.policyLoss,
+      valueLoss: last.valueLoss,
+      entropy: last.entropy,
+      approxKl: last.approxKl,
+      clipFrac: clipTotal > 0 ? clipCount / clipTotal : 0,
+      gradNorm: last.gradNorm,
+      lr,
+      epochsRun,
+      nonFinite,
+    };
+  }
+
+  /**
+   * this.grad = ∇ of the minibatch loss over samples mbIdx[lo … hi):
+   *   ℓ = mean_b [ ℓ_pg + c_v ½(V − target)² − β H + β_KL k3 ]
+   * with ℓ_pg the PPO clipped surrogate (ppo) or −Ψ log π (the plain estimators).
+   */
+  private minibatchGradient(lo: number, hi: number, ppo: boolean, normAdv: boolean) {
+    const c = this.config;
+    const { layout, params, ws, env } = this;
+    const { obsDim, actDim } = env;
+    const hd = layout.headOutDim;
+    const head = layout.spec.head;
+    const ls = layout.logStdOffset;
+    const n = hi - lo;
+    const inv = 1 / n;
+    this.grad.fill(0);
+
+    // advantage normalisation statistics over the minibatch (torch's unbiased std, CleanRL)
+    let advMean = 0;
+    let advInvStd = 1;
+    if (normAdv) {
+      let s = 0;
+      for (let j = lo; j < hi; j++) s += this.psi[this.mbIdx[j]];
+      advMean = s / n;
+      let ss = 0;
+      for (let j = lo; j < hi; j++) {
+        const d = this.psi[this.mbIdx[j]] - advMean;
+        ss += d * d;
+      }
+      advInvStd = 1 / ((n > 1 ? Math.sqrt(ss / (n - 1)) : 0) + 1e-8);
+    }
+
+    const term = ppoTerm();
+    const lt = lossTerm();
+    const kl = lossTerm();
+    let pl = 0, vl = 0, ent = 0, akl = 0, clipped = 0;
+    for (let c0 = lo; c0 < hi; c0 += CHUNK) {
+      const cn = Math.min(CHUNK, hi - c0);
+      for (let j = 0; j < cn; j++) {
+        const i = this.mbIdx[c0 + j];
+        for (let d = 0; d < obsDim; d++) this.cObs[j * obsDim + d] = this.obsBuf[i * obsDim + d];
+        for (let d = 0; d < actDim; d++) this.cAct[j * actDim + d] = this.actBuf[i * actDim + d];
+      }
+      actorForward(layout, params, this.cObs, cn, ws, this.cOut);
+      this.cDOut.fill(0, 0, cn * hd);
+      this.cDLogStd.fill(0, 0, cn * hd);
+      for (let j = 0; j < cn; j++) {
+        const i = this.mbIdx[c0 + j];
+        const o = j * hd;
+        let logp: number;
+        let h: number;
+        if (head.kind === 'gaussian') {
+          logp = gaussianLogProb(this.cAct, j * actDim, this.cOut, o, params, ls, actDim);
+          h = gaussianEntropy(params, ls, actDim);
+        } else {
+          logp = categoricalLogProb(this.cOut, o, hd, this.cAct[j]);
+          h = categoricalEntropy(this.cOut, o, hd);
+        }
+        const adv = normAdv ? (this.psi[i] - advMean) * advInvStd : this.psi[i];
+        const old = this.logpBuf[i];
+        let dLogp: number;
+        if (ppo) {
+          ppoClipLoss(logp, old, adv, c.clip, term);
+          pl += term.value;
+          dLogp = term.grad;
+          if (outsideClip(logp, old, c.clip)) clipped++;
+          akl += approxKl(logp, old);
+          if (c.klCoef > 0) {
+            klPenalty(logp, old, c.klCoef, kl);
+            dLogp += kl.grad;
+          }
+        } else {
+          pgLoss(logp, adv, lt);
+          pl += lt.value;
+          dLogp = lt.grad;
+        }
+        ent += h;
+        // ∂ℓ/∂(head) = (∂ℓ/∂log π)·∂log π/∂(head) − β ∂H/∂(head), all ÷ n
+        if (head.kind === 'gaussian') {
+          gaussianLogProbGrad(this.cAct, j * actDim, this.cOut, o, params, ls, actDim, dLogp * inv, this.cDOut, o, this.cDLogStd, o);
+          gaussianEntropyGrad(actDim, -c.entCoef * inv, this.cDLogStd, o);
+        } else {
+          categoricalLogProbGrad(this.cOut, o, hd, this.cAct[j], dLogp * inv, this.cDOut, o);
+          if (c.entCoef > 0) categoricalEntropyGrad(this.cOut, o, hd, -c.entCoef * inv, this.cDOut, o);
+        }
+      }
+      actorBackward(layout, params, this.cObs, cn, ws, this.cDOut, this.grad, head.kind === 'gaussian' ? this.cDLogStd : null);
+      criticForward(layout, params, this.cObs, cn, ws, this.cV);
+      for (let j = 0; j < cn; j++) {
+        criticLoss(this.cV[j], this.targets[this.mbIdx[c0 + j]], lt);
+        vl += lt.value;
+        this.cDV[j] = c.vfCoef * lt.grad * inv;
+      }
+      criticBackward(layout, params, this.cObs, cn, ws, this.cDV, this.grad);
+    }
+    return { policyLoss: pl * inv, valueLoss: vl * inv, entropy: ent * inv, approxKl: akl * inv, clipped };
+  }
+
+  /**
+   * Per-group gradients of the score-function estimator Σ_t ∇log π(a_t|s_t) Ψ_t on the last rollout,
+   * for each Ψ in `kinds` (same trajectories for all: common random numbers). Group g holds the
+   * contiguous block of envs with ⌊e·G/N⌋ = g. Each group's estimate is the mean over its envs of
+   * Σ_t ∇log π Ψ_t (per trajectory, as in the theory), w.r.t. the actor parameters.
+   * The constant baseline b of 'reinforce-baseline' is the running mean of past rollouts; before any
+   * update it is the mean of G_t over this rollout (an O(1/n) dependence on the batch).
+   */
+  async gradientEstimates(kinds: readonly EstimatorKind[], groups: number, opts: GradientEstimateOptions = {}): Promise<VarianceStats> {
+    if (!this.collected) throw new Error('gradientEstimates() before collect()');
+    const { N, T, layout, params, ws, env, rollout: ro } = this;
+    const { obsDim, actDim } = env;
+    const G = Math.max(2, Math.min(groups, N));
+    const c = this.config;
+    const hd = layout.headOutDim;
+    const head = layout.spec.head;
+    const ls = layout.logStdOffset;
+    const Pa = layout.actorSize;
+    const B = N * T;
+    const lambda = opts.lambda ?? c.lambda;
+
+    // 'first': keep each env's first episode only if it ended inside the rollout
+    const mask = ro.mask!;
+    mask.fill(1);
+    if (opts.episodes === 'first') {
+      for (let e = 0; e < N; e++) {
+        let end = -1;
+        for (let t = 0; t < T; t++) {
+          const i = t * N + e;
+          if (ro.terminated[i] || ro.truncated[i]) {
+            end = t;
+            break;
+          }
+        }
+        for (let t = 0; t < T; t++) if (end < 0 || t > end) mask[t * N + e] = 0;
+      }
+    }
+    const envsInGroup = new Float64Array(G);
+    for (let e = 0; e < N; e++) {
+      if (opts.episodes === 'first' && !mask[e]) continue;
+      envsInGroup[Math.floor((e * G) / N)]++;
+    }
+
+    // score-function weights per sample, then one backward per group and estimator
+    const grads = new Float64Array(G * Pa);
+    const scratch = new Float64Array(this.paramCount);
+    const results: EstimatorStats[] = [];
+    const all: Float64Array[] = [];
+    let b = this.baseline.value;
+    if (this.baseline.count === 0 && kinds.includes('reinforce-baseline')) {
+      rewardToGo(ro, c.gamma, this.psi);
+      b = maskedMean(this.psi, B, mask);
+    }
+    for (const kind of kinds) {
+      computePsi(kind, ro, c.gamma, lambda, b, this.psi);
+      grads.fill(0);
+      for (let g = 0; g < G; g++) {
+        const e0 = Math.ceil((g * N) / G);
+        const e1 = Math.ceil(((g + 1) * N) / G);
+        scratch.fill(0);
+        const w = envsInGroup[g] > 0 ? 1 / envsInGroup[g] : 0;
+        // the group's samples: (t, e) for e in [e0, e1), in chunks
+        const ne = e1 - e0;
+        const total = ne * T;
+        for (let c0 = 0; c0 < total; c0 += CHUNK) {
+          const cn = Math.min(CHUNK, total - c0);
+          for (let j = 0; j < cn; j++) {
+            const t = Math.floor((c0 + j) / ne);
+            const i = t * N + e0 + ((c0 + j) % ne);
+            for (let d = 0; d < obsDim; d++) this.cObs[j * obsDim + d] = this.obsBuf[i * obsDim + d];
+            for (let d = 0; d < actDim; d++) this.cAct[j * actDim + d] = this.actBuf[i * actDim + d];
+          }
+          actorForward(layout, params, this.cObs, cn, ws, this.cOut);
+          this.cDOut.fill(0, 0, cn * hd);
+          this.cDLogStd.fill(0, 0, cn * hd);
+          for (let j = 0; j < cn; j++) {
+            const t = Math.floor((c0 + j) / ne);
+            const i = t * N + e0 + ((c0 + j) % ne);
+            if (!mask[i]) continue;
+            const s = this.psi[i] * w;
+            const o = j * hd;
+            if (head.kind === 'gaussian') gaussianLogProbGrad(this.cAct, j * actDim, this.cOut, o, params, ls, actDim, s, this.cDOut, o, this.cDLogStd, o);
+            else categoricalLogProbGrad(this.cOut, o, hd, this.cAct[j], s, this.cDOut, o);
+          }
+          actorBackward(layout, params, this.cObs, cn, ws, this.cDOut, scratch, head.kind === 'gaussian' ? this.cDLogStd : null);
+        }
+        for (let p = 0; p < Pa; p++) grads[g * Pa + p] = scratch[p];
+      }
+      all.push(grads.slice());
+    }
+    mask.fill(1);
+
+    // reference: the exact ∇J on the tiny envs (tabular actor = logits table at offset 0)
+    const model = tabularModelOf(env);
+    const reference = model ? Float64Array.from(exactGradient(model, params.subarray(0, Pa), c.gamma).grad) : undefined;
+    const fallbackMean = new Float64Array(Pa);
+    if (all.length) for (let g = 0; g < G; g++) for (let p = 0; p < Pa; p++) fallbackMean[p] += all[0][g * Pa + p] / G;
+    const direction = pickDirection(reference, fallbackMean, Pa, new Float64Array(Pa));
+    kinds.forEach((kind, k) => results.push(estimatorStats(kind, all[k], G, Pa, direction, reference)));
+    let steps = 0;
+    if (opts.episodes === 'first') {
+      for (let i = 0; i < B; i++) steps += mask[i];
+    } else steps = B;
+    return { groups: G, envSteps: steps, direction, reference, estimators: results };
+  }
+
+  async getParams(): Promise<Float32Array> {
+    return this.params.slice();
+  }
+
+  async snapshot(): Promise<EngineSnapshot> {
+    return {
+      update: this.updates,
+      envSteps: this.envSteps,
+      params: this.params.slice(),
+      adamM: this.adam.m.slice(),
+      adamV: this.adam.v.slice(),
+      adamT: this.adam.t,
+      state: {
+        envState: this.envState.slice(),
+        obs: this.obs.slice(),
+        envStep: this.envStep.slice(),
+        epReturn: this.epReturn.slice(),
+        epLength: this.epLength.slice(),
+      },
+      scalars: { ...this.baseline.state() },
+    };
+  }
+
+  async restore(s: EngineSnapshot): Promise<void> {
+    const need = (name: string, len: number, ctor: Function) => {
+      const a = s.state[name];
+      if (!a || !(a instanceof ctor) || a.length !== len) {
+        throw new CheckpointError(`checkpoint does not fit this run: state ${name} must be ${ctor.name}[${len}] (was it saved with another env count or backend?)`);
+      }
+      return a;
+    };
+    const { N, env } = this;
+    if (s.params.length !== this.paramCount) throw new CheckpointError(`checkpoint has ${s.params.length} parameters, the network has ${this.paramCount}`);
+    const envState = need('envState', N * env.stateDim, Float32Array);
+    const obs = need('obs', N * env.obsDim, Float32Array);
+    const envStep = need('envStep', N, Uint32Array);
+    const epReturn = need('epReturn', N, Float64Array);
+    const epLength = need('epLength', N, Uint32Array);
+    this.params.set(s.params);
+    this.adam.m.set(s.adamM);
+    this.adam.v.set(s.adamV);
+    this.adam.t = s.adamT;
+    this.envState.set(envState);
+    this.obs.set(obs);
+    this.envStep.set(envStep);
+    this.epReturn.set(epReturn);
+    this.epLength.set(epLength);
+    this.updates = s.update;
+    this.envSteps = s.envSteps;
+    this.baseline.restore({ baseline: s.scalars.baseline ?? 0, baselineCount: s.scalars.baselineCount ?? 0 });
+    this.collected = false;
+  }
+
+  dispose(): void {}
+}
+
+function allFinite(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}

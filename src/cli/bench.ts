@@ -1,0 +1,121 @@
+/**
+ * `policygrad bench`: env-steps/s per (backend, env count) for rollout-only and full training, as
+ * ratios measured in one run on one machine, and the crossover env count where the GPU path
+ * overtakes the CPU path.
+ */
+import { configFromStrings } from '../core/config';
+import { ConfigError } from '../core/errors';
+import { BACKENDS, type Backend, type Engine } from '../core/types';
+import { createEngine } from '../train/trainer';
+import { givenConfigStrings } from './options';
+
+export interface BenchCell {
+  backend: Backend;
+  envs: number;
+  mode: 'rollout' | 'train';
+  env_steps_per_s: number;
+  reps: number;
+}
+
+function list(opts: Record<string, unknown>, key: string, allowed?: readonly string[]): string[] {
+  const items = String(opts[key]).split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new ConfigError(key, opts[key], 'a non-empty comma-separated list');
+  if (allowed) for (const x of items) if (!allowed.includes(x)) throw new ConfigError(key, x, `one of ${allowed.join(', ')}`, `invalid --${key}: ${JSON.stringify(x)} (allowed: ${allowed.join(', ')})`);
+  return items;
+}
+
+async function measure(engine: Engine, mode: 'rollout' | 'train', steps: number, minSeconds: number): Promise<{ sps: number; reps: number }> {
+  // warm-up: pipelines compile, caches fill
+  await engine.collect();
+  if (mode === 'train') await engine.update();
+  let reps = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (reps < 2 || (t - t0) / 1000 < minSeconds) {
+    await engine.collect();
+    if (mode === 'train') await engine.update();
+    reps++;
+    t = performance.now();
+  }
+  return { sps: (reps * steps) / ((t - t0) / 1000), reps };
+}
+
+export async function benchCommand(opts: Record<string, unknown>): Promise<number> {
+  const backends = list(opts, 'backends', BACKENDS) as Backend[];
+  const envCounts = list(opts, 'envs').map((s) => {
+    const n = Number(s);
+    if (!/^\d+$/.test(s) || n < 1 || n > 65536) throw new ConfigError('envs', s, 'integers 1 ≤ envs ≤ 65536', `invalid --envs: ${JSON.stringify(s)} (allowed: comma-separated integers 1 ≤ envs ≤ 65536)`);
+    return n;
+  });
+  const modes = list(opts, 'modes', ['rollout', 'train']) as ('rollout' | 'train')[];
+  const seconds = Number(opts.seconds);
+  if (!(seconds > 0 && seconds <= 600)) throw new ConfigError('seconds', opts.seconds, 'a number 0 < seconds ≤ 600', `invalid --seconds: ${JSON.stringify(opts.seconds)} (allowed: a number 0 < seconds ≤ 600)`);
+  const given = givenConfigStrings(opts, ['numEnvs', 'backend']);
+  const cells: BenchCell[] = [];
+  for (const backend of backends) {
+    for (const envs of envCounts) {
+      const config = configFromStrings({ ...given, backend, numEnvs: String(envs) });
+      const engine = await createEngine(config, { notice: (m) => process.stderr.write(`policygrad: ${m}\n`) });
+      try {
+        for (const mode of modes) {
+          const { sps, reps } = await measure(engine, mode, envs * config.numSteps, seconds);
+          const cell: BenchCell = { backend, envs, mode, env_steps_per_s: Math.round(sps), reps };
+          cells.push(cell);
+          if (opts.json) process.stdout.write(JSON.stringify({ event: 'bench', ...cell }) + '\n');
+          else process.stderr.write(`  ${backend} ${envs} envs ${mode}: ${Math.round(sps)} env-steps/s (${reps} reps)\n`);
+        }
+        const prof = (engine as unknown as { profile?: () => Promise<Record<string, number>> }).profile;
+        if (opts.profile && prof) {
+          const p = await prof.call(engine);
+          if (opts.json) process.stdout.write(JSON.stringify({ event: 'profile', backend, envs, kernel_ms: p }) + '\n');
+          else for (const [k, ms] of Object.entries(p)) process.stderr.write(`    ${k}: ${ms.toFixed(3)} ms\n`);
+        }
+      } finally {
+        engine.dispose();
+      }
+    }
+  }
+  const crossover = crossovers(cells);
+  if (opts.json) {
+    for (const [mode, envs] of Object.entries(crossover)) process.stdout.write(JSON.stringify({ event: 'crossover', mode, envs }) + '\n');
+  } else {
+    printTable(cells, backends, envCounts, modes);
+    for (const [mode, envs] of Object.entries(crossover)) {
+      process.stdout.write(`crossover (${mode}): ${envs === null ? 'the GPU path does not overtake the CPU path at these env counts' : `the GPU path overtakes the CPU path from ${envs} envs`}\n`);
+    }
+  }
+  return 0;
+}
+
+/** Smallest env count from which the GPU's env-steps/s exceeds the CPU's, per mode (null: never). */
+export function crossovers(cells: BenchCell[]): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const mode of ['rollout', 'train'] as const) {
+    const envs = [...new Set(cells.filter((c) => c.mode === mode).map((c) => c.envs))].sort((a, b) => a - b);
+    const get = (b: Backend, n: number) => cells.find((c) => c.backend === b && c.envs === n && c.mode === mode)?.env_steps_per_s;
+    if (!envs.some((n) => get('cpu', n) !== undefined && get('gpu', n) !== undefined)) continue;
+    out[mode] = null;
+    for (const n of envs) {
+      const c = get('cpu', n);
+      const g = get('gpu', n);
+      if (c !== undefined && g !== undefined && g > c) {
+        out[mode] = n;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function printTable(cells: BenchCell[], backends: Backend[], envCounts: number[], modes: string[]): void {
+  const head = ['mode', 'envs', ...backends.map((b) => `${b} steps/s`), ...(backends.length === 2 ? ['gpu/cpu'] : [])];
+  const rows: string[][] = [];
+  for (const mode of modes) {
+    for (const n of envCounts) {
+      const v = backends.map((b) => cells.find((c) => c.backend === b && c.envs === n && c.mode === mode)?.env_steps_per_s ?? NaN);
+      rows.push([mode, String(n), ...v.map((x) => (Number.isFinite(x) ? x.toLocaleString('en-US') : '-')), ...(backends.length === 2 ? [(v[backends.indexOf('gpu')] / v[backends.indexOf('cpu')]).toFixed(2) + '×'] : [])]);
+    }
+  }
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => (i < 1 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + '\n');
+}

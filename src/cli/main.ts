@@ -1,0 +1,93 @@
+/**
+ * The `policygrad` command line: train, variance, bench. User errors (bad flags or values, bad
+ * checkpoints, no GPU) print one line on stderr and exit with code 2; no stack traces for them.
+ */
+import { Command, CommanderError } from 'commander';
+import type { Config } from '../core/config';
+import { ConfigError, UserError } from '../core/errors';
+import { addConfigOptions, cliMessage, configFromOptions, givenConfigStrings } from './options';
+import { configFromStrings } from '../core/config';
+import { trainCommand } from './train';
+import { varianceCommand } from './variance';
+import { benchCommand } from './bench';
+
+function fail(msg: string): never {
+  process.stderr.write(`policygrad: ${msg}\n`);
+  process.exit(2);
+}
+
+async function guard(fn: () => Promise<number>): Promise<void> {
+  try {
+    const code = await fn();
+    process.exitCode = code;
+  } catch (e) {
+    if (e instanceof ConfigError) fail(cliMessage(e));
+    if (e instanceof UserError) fail(e.message);
+    throw e;
+  }
+}
+
+const program = new Command('policygrad')
+  .description('Policy-gradient agents on many parallel environments, on the CPU or with WebGPU.')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `policygrad: ${s.slice(7)}` : s) })
+  .showSuggestionAfterError(true);
+
+addConfigOptions(
+  program
+    .command('train')
+    .description('train an agent (every hyperparameter is a flag)')
+    .option('--json', 'print one JSON object per line (per update, then a summary)')
+    .option('--out <dir>', 'write summary.json, curve.csv and checkpoint.json into DIR')
+    .option('--resume <file>', 'continue from a checkpoint file')
+    .option('--checkpoint-every <n>', 'with --out: also write the checkpoint every N updates')
+    .exitOverride(),
+).action((opts: Record<string, unknown>) =>
+  guard(async () => {
+    const given = givenConfigStrings(opts);
+    const config = configFromStrings(given);
+    const ce = opts.checkpointEvery;
+    if (ce !== undefined && !/^\d+$/.test(String(ce))) fail(`invalid --checkpoint-every: ${JSON.stringify(ce)} (allowed: an integer ≥ 0)`);
+    // with --resume, only the flags actually given override the checkpoint's config
+    const partial = Object.fromEntries(Object.keys(given).map((k) => [k, config[k as keyof Config]])) as Partial<Config>;
+    return trainCommand(config, partial, opts);
+  }),
+);
+
+addConfigOptions(
+  program
+    .command('variance')
+    .description('gradient estimates of several estimators on the same rollouts: mean, trace of covariance, SNR, bias')
+    .option('--estimators <list>', 'comma-separated: reinforce, reinforce-rtg, reinforce-baseline, actor-critic, gae', 'reinforce,reinforce-rtg,reinforce-baseline,actor-critic,gae')
+    .option('--critic <which>', 'tiny envs: exact (the critic table holds the exact V^π) or init (as initialised)', 'exact')
+    .option('--samples <n>', 'trajectories (one env each); tiny envs use each env\'s first complete episode', '20000')
+    .option('--json', 'print one JSON object per estimator')
+    .exitOverride(),
+  ['numEnvs'],
+).action((opts: Record<string, unknown>) => guard(() => varianceCommand(opts)));
+
+addConfigOptions(
+  program
+    .command('bench')
+    .description('env-steps/s for rollout-only and full training per backend and env count')
+    .option('--backends <list>', 'comma-separated: cpu, gpu', 'cpu')
+    .option('--envs <list>', 'comma-separated env counts', '64,1024,4096')
+    .option('--seconds <s>', 'minimum measuring time per cell', '2')
+    .option('--modes <list>', 'comma-separated: rollout, train', 'rollout,train')
+    .option('--profile', 'GPU: per-kernel times from timestamp queries')
+    .option('--json', 'print one JSON object per cell')
+    .exitOverride(),
+  ['numEnvs', 'backend'],
+).action((opts: Record<string, unknown>) => guard(() => benchCommand(opts)));
+
+export { configFromOptions };
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // help and version exit 0; usage errors were already printed as one line by commander
+    process.exit(e.exitCode === 0 ? 0 : 2);
+  }
+  throw e;
+}
