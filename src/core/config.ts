@@ -44,6 +44,7 @@ export const FIELDS = {
   activation: { kind: 'enum', values: ACTIVATIONS, default: 'tanh', flag: 'activation', doc: 'hidden activation' },
   baselineDecay: { kind: 'float', min: 0, max: 1, maxExclusive: true, default: 0.9, flag: 'baseline-decay', doc: 'running-mean baseline decay' },
   varianceGroups: { kind: 'int', min: 2, max: 4096, default: 8, flag: 'groups', doc: 'env groups for gradient variance' },
+  maxFaults: { kind: 'int', min: 1, max: 1000, default: 3, flag: 'max-faults', doc: 'stop after this many consecutive non-finite updates (each is rolled back)' },
   varianceEvery: { kind: 'int', min: 0, max: 1_000_000, default: 0, flag: 'variance-every', doc: 'measure gradient variance every N updates (0 = off)' },
 } as const satisfies Record<string, Field>;
 

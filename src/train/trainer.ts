@@ -10,7 +10,6 @@
  * It never branches on the backend except where one is chosen (`createEngine`).
  */
 import { numUpdatesOf, validateConfig, type Config } from '../core/config';
-export { numUpdatesOf };
 import { UserError } from '../core/errors';
 import type { Engine } from '../core/types';
 import { psiKindFor } from '../estimators/returns';
@@ -18,15 +17,25 @@ import { createCpuEngine } from '../backends/cpu/engine';
 import { checkCompatible, makeCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint';
 import { meanOfLastEpisodes, type MetricRow } from './metrics';
 
+export { numUpdatesOf };
+
+/** The run hit `maxFaults` consecutive non-finite updates; the engine holds the last good state. */
+export class NumericalFaultError extends UserError {
+  override readonly name = 'NumericalFaultError';
+}
+
 export interface EngineOptions {
   /** a WebGPU entry point (navigator.gpu in the browser, the `webgpu` package's create([]) in Node) */
   gpu?: GPU;
   /** called with a one-line notice the user should see (e.g. "using SwiftShader") */
   notice?: (msg: string) => void;
+  /** use this engine instead of building one (tests, fault injection) */
+  engine?: Engine;
 }
 
 /** The one place a backend is chosen. */
 export async function createEngine(config: Config, opts: EngineOptions = {}): Promise<Engine> {
+  if (opts.engine) return opts.engine;
   if (config.backend === 'cpu') return createCpuEngine(config);
   const { createGpuEngine } = await import('../backends/gpu/engine');
   return createGpuEngine(config, opts);
@@ -49,6 +58,7 @@ export class Trainer {
   readonly numUpdates: number;
   private wall0 = performance.now();
   private wallPrev = 0;
+  private consecutiveFaults = 0;
 
   private constructor(
     readonly config: Config,
@@ -126,6 +136,13 @@ export class Trainer {
     };
     this.wallPrev = row.wallS;
     this.history.push(row);
+    // a non-finite update was rolled back by the engine; too many in a row end the run
+    this.consecutiveFaults = s.nonFinite ? this.consecutiveFaults + 1 : 0;
+    if (this.consecutiveFaults >= this.config.maxFaults) {
+      throw new NumericalFaultError(
+        `${this.consecutiveFaults} consecutive updates had a non-finite loss, gradient or parameter (each was rolled back); stopping at update ${s.update} with the last good parameters — lower --lr or check the environment's rewards`,
+      );
+    }
     return row;
   }
 

@@ -183,6 +183,16 @@ describe('CPU engine learning (seeded, deterministic)', () => {
     t.dispose();
   });
 
+  it('PPO on CartPole-v1 reaches a mean return ≥ 195 over the last 100 episodes within 30 720 env steps', async () => {
+    const t = await Trainer.create({ env: 'cartpole', algo: 'ppo', numEnvs: 8, numSteps: 128, totalSteps: 30720, lr: 0.0025, seed: 1 });
+    const s = await t.run();
+    expect(s.steps).toBe(30720);
+    expect(s.final_return).toBeGreaterThanOrEqual(195);
+    // early episodes of the random policy are short (≈ 20 steps)
+    expect(t.history[0].episodicReturn).toBeLessThan(50);
+    t.dispose();
+  }, 120_000);
+
   it('the same seed and config give the same curve, run after run', async () => {
     const run = async () => {
       const t = await Trainer.create({ env: 'cartpole', numEnvs: 4, numSteps: 32, totalSteps: 4 * 32 * 6, seed: 5, hidden: [16, 16] });

@@ -49,8 +49,13 @@ import { linearLr } from '../../optim/schedule';
 /** Samples per forward/backward chunk in the update (bounds the workspace). */
 const CHUNK = 1024;
 
-export function createCpuEngine(config: Config): CpuEngine {
-  return new CpuEngine(config);
+export interface CpuEngineOptions {
+  /** use this environment instead of `makeEnv(config.env)` (fault-injection tests) */
+  env?: EnvDef;
+}
+
+export function createCpuEngine(config: Config, opts: CpuEngineOptions = {}): CpuEngine {
+  return new CpuEngine(config, opts);
 }
 
 export class CpuEngine implements Engine {
@@ -111,8 +116,11 @@ export class CpuEngine implements Engine {
   private backupM: Float32Array;
   private backupV: Float32Array;
 
-  constructor(readonly config: Config) {
-    this.env = makeEnv(config.env);
+  constructor(
+    readonly config: Config,
+    opts: CpuEngineOptions = {},
+  ) {
+    this.env = opts.env ?? makeEnv(config.env);
     this.layout = netLayout(netSpecFor(this.env, config));
     this.paramCount = this.layout.total;
     this.numUpdates = numUpdatesOf(config);
