@@ -61,3 +61,39 @@ fn rng_box_muller(u1: f32, u2: f32) -> vec2<f32> {
   let a = 6.283185307179586 * u2;
   return vec2<f32>(r * cos(a), r * sin(a));
 }
+
+// Counter-based permutation of [0, n), the twin of FeistelPermutation in rng.ts: 4 Feistel rounds on an
+// even number of bits (half = bits/2), round keys = rng_words(seed, PURPOSE_SHUFFLE, 0, stream, 0),
+// cycle-walking into [0, n).
+fn feistel_round(x: u32, key: u32) -> u32 {
+  var h = (x ^ key) * 0x9e3779b1u;
+  h = h ^ (h >> 15u);
+  h = h * 0x85ebca77u;
+  h = h ^ (h >> 13u);
+  return h;
+}
+
+fn feistel_half_bits(n: u32) -> u32 {
+  var bits = 2u;
+  while ((1u << bits) < n) { bits = bits + 1u; }
+  if ((bits & 1u) == 1u) { bits = bits + 1u; }
+  return bits >> 1u;
+}
+
+fn feistel_permute(i: u32, n: u32, keys: vec4<u32>) -> u32 {
+  let half = feistel_half_bits(n);
+  let m = (1u << half) - 1u;
+  var x = i;
+  loop {
+    var l = x >> half;
+    var r = x & m;
+    for (var k = 0u; k < 4u; k = k + 1u) {
+      let nl = r;
+      r = (l ^ feistel_round(r, keys[k])) & m;
+      l = nl;
+    }
+    x = (l << half) | r;
+    if (x < n) { break; }
+  }
+  return x;
+}

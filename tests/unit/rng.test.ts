@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boxMuller, mulhi32, philox4x32, PhiloxStream, Purpose, sampleCategorical, u32ToUnit, uniform4 } from '../../src/core/rng';
+import { boxMuller, FeistelPermutation, mulhi32, philox4x32, PhiloxStream, Purpose, sampleCategorical, u32ToUnit, uniform4 } from '../../src/core/rng';
 
 describe('Philox4x32-10', () => {
   // Random123's published known-answer vectors (kat_vectors: philox4x32 10 rounds).
@@ -78,5 +78,36 @@ describe('distributions on top of Philox', () => {
     expect(sampleCategorical(p, 0, 3, 0.19999)).toBe(0);
     expect(sampleCategorical(p, 0, 3, 0.2)).toBe(1);
     expect(sampleCategorical(p, 0, 3, 0.99999)).toBe(2);
+  });
+});
+
+describe('FeistelPermutation', () => {
+  it.each([1, 2, 3, 7, 64, 1000, 4097])('is a permutation of [0, %i)', (n) => {
+    const p = new FeistelPermutation(n, 9, 3);
+    const seen = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = p.at(i);
+      expect(j).toBeGreaterThanOrEqual(0);
+      expect(j).toBeLessThan(n);
+      seen[j]++;
+    }
+    expect(seen.every((c) => c === 1)).toBe(true);
+  });
+  it('differs between streams and looks shuffled (few fixed points, position uniform)', () => {
+    const n = 1000;
+    const a = new FeistelPermutation(n, 9, 0);
+    const b = new FeistelPermutation(n, 9, 1);
+    let same = 0;
+    let fixed = 0;
+    for (let i = 0; i < n; i++) {
+      if (a.at(i) === b.at(i)) same++;
+      if (a.at(i) === i) fixed++;
+    }
+    expect(same).toBeLessThan(10); // expected ~1 for independent permutations
+    expect(fixed).toBeLessThan(10);
+    // where element 0 lands over many streams is roughly uniform over 4 quarters
+    const q = [0, 0, 0, 0];
+    for (let s = 0; s < 4000; s++) q[Math.floor((new FeistelPermutation(n, 9, s).at(0) * 4) / n)]++;
+    for (const c of q) expect(Math.abs(c - 1000)).toBeLessThan(4 * Math.sqrt(1000 * 0.75));
   });
 });
