@@ -210,7 +210,7 @@ describe('CPU engine learning (seeded, deterministic)', () => {
 
 describe('checkpoints', () => {
   it('2N updates equal N updates + save/load + N updates, bit for bit', async () => {
-    const config = { env: 'cartpole', algo: 'ppo', numEnvs: 4, numSteps: 64, totalSteps: 4 * 64 * 8, seed: 9, hidden: [16, 16] } as const;
+    const config: Partial<Config> = { env: 'cartpole', algo: 'ppo', numEnvs: 4, numSteps: 64, totalSteps: 4 * 64 * 8, seed: 9, hidden: [16, 16] };
     const a = await Trainer.create(config);
     await a.run();
     const pa = await a.engine.getParams();
