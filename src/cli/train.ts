@@ -72,7 +72,11 @@ export async function trainCommand(config: Config, given: Partial<Config>, flags
 
   let summary: RunSummary;
   try {
-    while (!trainer.done && !abort.signal.aborted) await onUpdate(await trainer.runUpdate());
+    while (!trainer.done && !abort.signal.aborted) {
+      await onUpdate(await trainer.runUpdate());
+      // let the event loop deliver signals (Ctrl-C) between updates
+      await new Promise((r) => setImmediate(r));
+    }
     summary = trainer.summary();
   } finally {
     bar?.stop();

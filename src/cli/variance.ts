@@ -26,6 +26,9 @@ export async function varianceCommand(opts: Record<string, unknown>): Promise<nu
   if (tiny && given.numSteps === undefined) strings.numSteps = String(env.horizon);
   if (given.varianceGroups === undefined) strings.varianceGroups = String(Math.min(100, samples));
   const config = configFromStrings(strings);
+  if (tiny && config.numSteps < env.horizon) {
+    throw new ConfigError('numSteps', config.numSteps, `an integer horizon ${env.horizon} ≤ num-steps ≤ ${FIELDS.numSteps.max} (each env's first episode must end inside the rollout)`);
+  }
   const engine = await createEngine(config, { notice: (m) => process.stderr.write(`policygrad: ${m}\n`) });
   try {
     if (tiny && opts.critic !== 'init') await setExactCritic(engine, config.gamma);

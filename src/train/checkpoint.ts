@@ -168,8 +168,8 @@ export function parseCheckpoint(text: string): Checkpoint {
   };
 }
 
-/** The config fields that fix the network's shape and the environment. */
-const SHAPE_FIELDS = ['env', 'hidden', 'activation'] as const;
+/** The config fields that fix the network's shape, the environment and the per-env state. */
+const SHAPE_FIELDS = ['env', 'hidden', 'activation', 'numEnvs'] as const;
 
 /**
  * Check that a checkpoint fits a run: same env and network shape (and so the same parameter count).

@@ -1,0 +1,154 @@
+/**
+ * The CLI as a user runs it (the built `policygrad` bin): every bad input gives exit code 2 and one
+ * clear line on stderr naming the field and the allowed range, never a stack trace; good runs write
+ * their results, checkpoints resume, Ctrl-C saves.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '..', '..');
+const bin = join(root, 'bin', 'policygrad.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'policygrad-cli-'));
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tiny = ['--env', 'cartpole', '--envs', '2', '--num-steps', '16', '--hidden', '8', '--steps', '64'];
+let good = '';
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) execFileSync('npm', ['run', '-s', 'build:cli'], { cwd: root, stdio: 'inherit' });
+  // a good checkpoint to corrupt in various ways
+  const out = join(dir, 'good');
+  const r = cli(['train', ...tiny, '--out', out, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  good = readFileSync(join(out, 'checkpoint.json'), 'utf8');
+  writeFileSync(join(dir, 'empty.json'), '');
+  writeFileSync(join(dir, 'truncated.json'), good.slice(0, Math.floor(good.length / 2)));
+  writeFileSync(join(dir, 'garbage.json'), '\u0000\u0001binary junk');
+  writeFileSync(join(dir, 'foreign.json'), JSON.stringify({ hello: 'world', params: [1, 2, 3] }));
+  const o = JSON.parse(good);
+  o.params.data = o.params.data.slice(0, 40);
+  writeFileSync(join(dir, 'badarray.json'), JSON.stringify(o));
+  const v = JSON.parse(good);
+  v.version = 99;
+  writeFileSync(join(dir, 'version.json'), JSON.stringify(v));
+}, 180_000);
+
+// [arguments, what the one stderr line must say]
+const BAD: [string[], RegExp][] = [
+  [['train', '--env', 'mountaincar'], /invalid --env: "mountaincar" \(allowed: one of bandit, twostate, corridor, cartpole, pendulum, limitorder\)/],
+  [['train', '--algo', 'dqn'], /invalid --algo: "dqn" \(allowed: one of reinforce/],
+  [['train', '--backend', 'tpu'], /invalid --backend: "tpu" \(allowed: one of cpu, gpu\)/],
+  [['train', '--envs', '0'], /invalid --envs: 0 \(allowed: an integer 1 ≤ envs ≤ 65536\)/],
+  [['train', '--envs', '-4'], /invalid --envs: -4 /],
+  [['train', '--envs', '1.5'], /invalid --envs: 1\.5 \(allowed: an integer/],
+  [['train', '--envs', '100000'], /invalid --envs: 100000 \(allowed: an integer 1 ≤ envs ≤ 65536\)/],
+  [['train', '--steps', '0'], /invalid --steps: 0 \(allowed: an integer 1 ≤ steps/],
+  [['train', '--gamma', '1.5'], /invalid --gamma: 1\.5 \(allowed: a number 0 ≤ gamma ≤ 1\)/],
+  [['train', '--lambda', '2'], /invalid --lambda: 2 \(allowed: a number 0 ≤ lambda ≤ 1\)/],
+  [['train', '--lambda', '-0.1'], /invalid --lambda: -0\.1/],
+  [['train', '--lr', '0'], /invalid --lr: 0 \(allowed: a number 0 < lr ≤ 1\)/],
+  [['train', '--lr', '-1e-3'], /invalid --lr: -0\.001/],
+  [['train', '--lr', 'NaN'], /invalid --lr: NaN/],
+  [['train', '--lr', 'Infinity'], /invalid --lr: Infinity/],
+  [['train', '--lr', 'abc'], /invalid --lr: "abc" \(allowed: a number/],
+  [['train', '--clip', '0'], /invalid --clip: 0 \(allowed: a number 0 < clip ≤ 10\)/],
+  [['train', '--hidden', ''], /invalid --hidden: "" \(allowed: 1–4 comma-separated integers/],
+  [['train', '--hidden', '64,0'], /invalid --hidden: \[64,0\] \(allowed: 1–4 comma-separated integers, each 1–1024\)/],
+  [['train', '--hidden', 'x,y'], /invalid --hidden: "x,y"/],
+  [['train', '--minibatches', '64', '--envs', '2', '--num-steps', '16'], /invalid --minibatches: 64 \(allowed: an integer 1 ≤ minibatches ≤ envs × num-steps = 32\)/],
+  [['train', '--foo', '1'], /unknown option '--foo'/],
+  [['train', '--resume', join(dir, 'missing.json')], /checkpoint file not found/],
+  [['train', '--resume', join(dir, 'empty.json')], /checkpoint is empty/],
+  [['train', '--resume', join(dir, 'truncated.json')], /checkpoint is not valid JSON \(truncated or corrupt file\?\)/],
+  [['train', '--resume', join(dir, 'garbage.json')], /checkpoint is not valid JSON/],
+  [['train', '--resume', join(dir, 'foreign.json')], /not a policygrad checkpoint/],
+  [['train', '--resume', join(dir, 'badarray.json')], /checkpoint is corrupt: params/],
+  [['train', '--resume', join(dir, 'version.json')], /checkpoint format version 99 is not supported/],
+  [['train', '--resume', join(dir, 'good', 'checkpoint.json'), '--hidden', '16'], /checkpoint does not fit this run: its hidden is \[8\], the run's is \[16\]/],
+  [['train', '--resume', join(dir, 'good', 'checkpoint.json'), '--env', 'pendulum'], /checkpoint does not fit this run: its env is "cartpole"/],
+  [['train', '--resume', join(dir, 'good', 'checkpoint.json'), '--envs', '3'], /checkpoint does not fit this run: its numEnvs is 2, the run's is 3/],
+  [['train', '--checkpoint-every', 'often'], /invalid --checkpoint-every: "often"/],
+  [['variance', '--estimators', 'reinforce,foo'], /invalid --estimators: "foo" \(allowed: reinforce, reinforce-rtg/],
+  [['variance', '--samples', '1'], /invalid --samples: "1" \(allowed: an integer 2 ≤ samples/],
+  [['variance', '--env', 'twostate', '--num-steps', '10'], /invalid --num-steps: 10 \(allowed: .*horizon 64/],
+  [['bench', '--envs', '0'], /invalid --envs: "0"/],
+  [['bench', '--backends', 'cpu,tpu'], /invalid --backends: "tpu" \(allowed: cpu, gpu\)/],
+];
+
+describe('CLI bad input: exit 2, one clear line, no stack trace', () => {
+  it.each(BAD)('policygrad %j', (args, want) => {
+    const r = cli(args);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^policygrad: /);
+    expect(lines[0]).toMatch(want);
+    expect(r.stderr).not.toMatch(/\n\s+at |Error:/);
+  });
+});
+
+describe('CLI runs', () => {
+  it('train --json prints one update object per update and a summary; --out writes summary, curve and checkpoint', () => {
+    const out = join(dir, 'run');
+    const r = cli(['train', ...tiny, '--steps', '96', '--json', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const updates = lines.filter((l) => l.event === 'update');
+    expect(updates.map((u) => u.step)).toEqual([32, 64, 96]);
+    for (const u of updates) expect(typeof u.sps).toBe('number');
+    const s = lines[lines.length - 1];
+    expect(s.event).toBe('summary');
+    expect(s.steps).toBe(96);
+    expect(Object.keys(s)).toEqual(expect.arrayContaining(['steps', 'wall_s', 'final_return', 'sps']));
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.config.hidden).toEqual([8]);
+    expect(summary.backend).toBe('cpu');
+    expect(summary.versions.node).toBe(process.version);
+    const csv = readFileSync(join(out, 'curve.csv'), 'utf8').trim().split('\n');
+    expect(csv[0].split(',')).toContain('episodicReturn');
+    expect(csv).toHaveLength(4);
+  });
+
+  it('--resume continues from the checkpoint to the new --steps', () => {
+    const out = join(dir, 'resumed');
+    const r = cli(['train', '--resume', join(dir, 'good', 'checkpoint.json'), '--steps', '128', '--json', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const steps = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.event === 'update').map((u) => u.step);
+    expect(steps).toEqual([96, 128]);
+  });
+
+  it('Ctrl-C finishes the update in flight, writes the checkpoint and exits 130', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(process.execPath, [bin, 'train', '--env', 'cartpole', '--envs', '4', '--num-steps', '64', '--hidden', '16', '--steps', '100000000', '--json', '--out', out]);
+    let stdout = '';
+    let sent = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!sent && stdout.includes('"event":"update"')) {
+        sent = true; // one Ctrl-C (a second one exits at once)
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((res) => child.on('exit', res));
+    expect(code).toBe(130);
+    const ck = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'));
+    expect(ck.format).toBe('policygrad-checkpoint');
+    expect(ck.update).toBeGreaterThanOrEqual(1);
+    expect(existsSync(join(out, 'curve.csv'))).toBe(true);
+  });
+
+  it('variance on twostate prints the exact gradient and each estimator', () => {
+    const r = cli(['variance', '--env', 'twostate', '--samples', '2000', '--gamma', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.estimator)).toEqual(['reinforce', 'reinforce-rtg', 'reinforce-baseline', 'actor-critic', 'gae']);
+    expect(rows[0].exact[0]).toBeCloseTo(0.4375, 10); // ∇J at the uniform policy (hand check in exact.test.ts)
+  });
+});
