@@ -45,9 +45,9 @@ fn rng_words(seed: u32, purpose: u32, env: u32, step: u32, draw: u32) -> vec4<u3
   return philox4x32(vec4<u32>(env, step, draw, 0u), vec2<u32>(seed, purpose));
 }
 
-// u32 -> (0, 1): ((x >> 8) + 0.5) * 2^-24, exact in f32.
+// u32 -> (0, 1): ((x >> 9) + 0.5) * 2^-23, exact in f32 (24 significant bits), as u32ToUnit in rng.ts.
 fn rng_unit(x: u32) -> f32 {
-  return (f32(x >> 8u) + 0.5) * (1.0 / 16777216.0);
+  return (f32(x >> 9u) + 0.5) * (1.0 / 8388608.0);
 }
 
 fn rng_uniform4(seed: u32, purpose: u32, env: u32, step: u32, draw: u32) -> vec4<f32> {
@@ -55,12 +55,7 @@ fn rng_uniform4(seed: u32, purpose: u32, env: u32, step: u32, draw: u32) -> vec4
   return vec4<f32>(rng_unit(w.x), rng_unit(w.y), rng_unit(w.z), rng_unit(w.w));
 }
 
-// Box-Muller: (z0, z1) from two uniforms in (0, 1).
-fn rng_box_muller(u1: f32, u2: f32) -> vec2<f32> {
-  let r = sqrt(-2.0 * log(u1));
-  let a = 6.283185307179586 * u2;
-  return vec2<f32>(r * cos(a), r * sin(a));
-}
+// Box-Muller lives in math.wgsl (math_box_muller), with sin/cos accurate to a few f32 ulps.
 
 // Counter-based permutation of [0, n), the twin of FeistelPermutation in rng.ts: 4 Feistel rounds on an
 // even number of bits (half = bits/2), round keys = rng_words(seed, PURPOSE_SHUFFLE, 0, stream, 0),

@@ -77,9 +77,12 @@ export function philox4x32(
   return out;
 }
 
-/** u32 → float in the open interval (0, 1): (x >> 8 + 0.5) · 2⁻²⁴, exactly representable in f32. */
+/**
+ * u32 → float in the open interval (0, 1): ((x >> 9) + 0.5) · 2⁻²³. The top 23 bits plus a half need 24
+ * significant bits, so the value is exactly representable in f32: WGSL computes the same number.
+ */
 export function u32ToUnit(x: number): number {
-  return ((x >>> 8) + 0.5) * (1 / 16777216);
+  return ((x >>> 9) + 0.5) * (1 / 8388608);
 }
 
 /** Four raw words for (seed, purpose, env, step, draw). */

@@ -1,0 +1,308 @@
+// The fused rollout kernel: one invocation per env runs steps [t_begin, t_end) of the rollout without
+// leaving the device. Composed as rng.wgsl + math.wgsl + envs/common.wgsl + envs/<name>.wgsl + this
+// file (src/backends/gpu/rollout.ts). Per step t, for env e at its own step index k:
+//   obs_t      = observe(s)                           (after any auto-reset)
+//   values[t]  = V(obs_t)                             (carried from the previous step's V(real s'))
+//   z          = actor(obs_t);  u = uniform4(seed, Action, e, k, 0)
+//   discrete:  a = first k with u0 < Σ_{j≤k} π_j, π = softmax(z);  log π(a) = z_a − m − log Σ exp(z_j − m)
+//   Gaussian:  (z0,z1) = BoxMuller(u0,u1), (z2,z3) = BoxMuller(u2,u3);  a_j = μ_j + σ_j z_j  (raw)
+//              log π(a) = Σ_j (−½ z_j² − log σ_j − ½ log 2π)
+//   s', r, terminated, truncated = step(s, a, uniform4(seed, Env, e, k, 0));  real obs' = observe(s')
+//   nextValues[t] = V(real obs')                       (before any auto-reset; 0 is NOT substituted)
+//   done ⇒ episode sums += (return, length, 1);  s = reset(uniform4(seed, Reset, e, k+1, 0))
+//   k += 1
+// Outputs are time-major [T][N] (index t·N + e). The MLP reads its weights as 4×4 blocks from the
+// packed buffer (dispatch.ts `packedLayout`, rebuilt from θ by pack_weights.wgsl); network shapes and
+// block offsets arrive as `override` constants; activations live in a private array of 2·MAX_WIDTH
+// floats (rollout.ts rejects wider layers, and more than MAX_HEAD actions).
+
+const MAX_WIDTH: u32 = 256u;
+const MAX4: u32 = MAX_WIDTH / 4u;
+const MAX_LAYERS: u32 = 5u;
+// head outputs: n logits (n ≤ MAX_HEAD) or Gaussian means (dim ≤ 4)
+const MAX_HEAD: u32 = 16u;
+alias HeadVec = array<f32, MAX_HEAD>;
+
+const HEAD_SOFTMAX: u32 = 0u;
+const HEAD_GAUSSIAN: u32 = 1u;
+const HEAD_TABULAR: u32 = 2u;
+const HALF_LOG_2PI: f32 = 0.9189385332046727;
+
+override WG_SIZE: u32 = 64u;
+override HEAD_KIND: u32 = 0u;
+// 0 tanh, 1 relu
+override ACTIVATION: u32 = 0u;
+// dense layers per net (hidden layers + 1); 0 for tabular
+override NUM_LAYERS: u32 = 3u;
+// widths: DIM_0 = obsDim, DIM_1 … DIM_{L−1} hidden, DIM_L = head outputs (actor; the critic's is 1)
+override DIM_0: u32 = 4u;
+override DIM_1: u32 = 64u;
+override DIM_2: u32 = 64u;
+override DIM_3: u32 = 0u;
+override DIM_4: u32 = 0u;
+override DIM_5: u32 = 0u;
+// first 4×4 block of W_l in the packed buffer (its bias blocks follow): actor and critic
+override AW_0: u32 = 0u;
+override AW_1: u32 = 0u;
+override AW_2: u32 = 0u;
+override AW_3: u32 = 0u;
+override AW_4: u32 = 0u;
+override CW_0: u32 = 0u;
+override CW_1: u32 = 0u;
+override CW_2: u32 = 0u;
+override CW_3: u32 = 0u;
+override CW_4: u32 = 0u;
+// n logits (softmax, tabular) or Gaussian dim
+override HEAD_OUT: u32 = 2u;
+override LOG_STD_OFFSET: u32 = 0u;
+// tabular: logits table [nStates][n] at 0, values [nStates] at CRITIC_OFFSET
+override CRITIC_OFFSET: u32 = 0u;
+override N_STATES: u32 = 1u;
+
+struct RolloutParams {
+  num_envs: u32,
+  // T: the row count of the output buffers
+  num_steps: u32,
+  // steps [t_begin, t_end) run in this dispatch
+  t_begin: u32,
+  t_end: u32,
+  seed: u32,
+  // elements between the planes (logp, values, rewards, nextValues) of `traj`
+  traj_stride: u32,
+  // 1: zero the finished-episode sums before stepping (first dispatch of a rollout)
+  reset_stats: u32,
+  pad0: u32,
+}
+
+@group(0) @binding(0) var<uniform> ro: RolloutParams;
+// packed weights (dispatch.ts `packedLayout`): θ verbatim, then 4×4 blocks per layer
+@group(0) @binding(1) var<storage, read> packed: array<mat4x4<f32>>;
+// [N][ENV_STATE_DIM], persists between rollouts
+@group(0) @binding(2) var<storage, read_write> env_state: array<f32>;
+// per-env step index k, persists
+@group(0) @binding(3) var<storage, read_write> step_count: array<u32>;
+// per env: (running return, Σ finished returns, Σ finished lengths, finished count)
+@group(0) @binding(4) var<storage, read_write> episode: array<vec4<f32>>;
+// [T][N][ENV_OBS_DIM]
+@group(0) @binding(5) var<storage, read_write> obs_out: array<f32>;
+// [T][N][ENV_ACT_DIM]
+@group(0) @binding(6) var<storage, read_write> act_out: array<f32>;
+// planes [4][T][N] at traj_stride: 0 logp, 1 values, 2 rewards, 3 nextValues
+@group(0) @binding(7) var<storage, read_write> traj: array<f32>;
+// [T][N]: bit0 terminated, bit1 truncated
+@group(0) @binding(8) var<storage, read_write> flags: array<u32>;
+
+fn layer_dim(l: u32) -> u32 {
+  switch (l) {
+    case 0u: { return DIM_0; }
+    case 1u: { return DIM_1; }
+    case 2u: { return DIM_2; }
+    case 3u: { return DIM_3; }
+    case 4u: { return DIM_4; }
+    default: { return DIM_5; }
+  }
+}
+
+fn layer_w(net: u32, l: u32) -> u32 {
+  if (net == 0u) {
+    switch (l) {
+      case 0u: { return AW_0; }
+      case 1u: { return AW_1; }
+      case 2u: { return AW_2; }
+      case 3u: { return AW_3; }
+      default: { return AW_4; }
+    }
+  }
+  switch (l) {
+    case 0u: { return CW_0; }
+    case 1u: { return CW_1; }
+    case 2u: { return CW_2; }
+    case 3u: { return CW_3; }
+    default: { return CW_4; }
+  }
+}
+
+fn activate(z: vec4<f32>) -> vec4<f32> {
+  if (ACTIVATION == 0u) { return tanh(clamp(z, vec4<f32>(-20.0), vec4<f32>(20.0))); }
+  return max(z, vec4<f32>(0.0));
+}
+
+// θ[i] from the verbatim copy at the start of the packed buffer (log σ, tabular tables)
+fn theta_at(i: u32) -> f32 {
+  return packed[i >> 4u][(i >> 2u) & 3u][i & 3u];
+}
+
+// Activations of the net being evaluated, 4 units per vec4 (zero-padded): two halves of MAX4 used
+// alternately (in → out).
+var<private> act: array<vec4<f32>, 2u * MAX4>;
+
+// act[dst …] = f(W act[src …] + b) for layer l of net (0 actor, 1 critic), by 4×4 blocks
+// (dispatch.ts `packedLayout`): y4[o4] = b4[o4] + Σ_i4 M[o4, i4] · x4[i4]; no activation after the
+// last layer.
+fn dense(net: u32, l: u32, src: u32, dst: u32) {
+  let in4 = (layer_dim(l) + 3u) / 4u;
+  let last = l + 1u == NUM_LAYERS;
+  let out_dim = select(layer_dim(l + 1u), select(HEAD_OUT, 1u, net == 1u), last);
+  let out4 = (out_dim + 3u) / 4u;
+  let w = layer_w(net, l);
+  let b = w + out4 * in4;
+  for (var o4 = 0u; o4 < out4; o4++) {
+    var acc = packed[b + o4][0];
+    let row = w + o4 * in4;
+    for (var i4 = 0u; i4 < in4; i4++) {
+      acc = acc + packed[row + i4] * act[src + i4];
+    }
+    act[dst + o4] = select(activate(acc), acc, last);
+  }
+}
+
+// Forward pass of net (0 actor, 1 critic) on the input in act[0 …]; returns the vec4 offset of its
+// outputs in `act`. (One call site of `dense`: SwiftShader inlines every call, so call sites multiply
+// code size and compile time.)
+fn forward(net: u32) -> u32 {
+  var src = 0u;
+  for (var l = 0u; l < NUM_LAYERS; l++) {
+    let dst = MAX4 - src;
+    dense(net, l, src, dst);
+    src = dst;
+  }
+  return src;
+}
+
+fn load_input(o: EnvObs) {
+  for (var i4 = 0u; i4 < (ENV_OBS_DIM + 3u) / 4u; i4++) { act[i4] = vec4<f32>(0.0); }
+  for (var i = 0u; i < ENV_OBS_DIM; i++) { act[i >> 2u][i & 3u] = o[i]; }
+}
+
+// the tabular row of a one-hot observation: first argmax
+fn tabular_row(o: EnvObs) -> u32 {
+  var best = 0u;
+  var bv = o[0];
+  for (var i = 1u; i < N_STATES; i++) {
+    if (o[i] > bv) { bv = o[i]; best = i; }
+  }
+  return best;
+}
+
+// V(obs)
+fn critic_value(o: EnvObs) -> f32 {
+  if (HEAD_KIND == HEAD_TABULAR) {
+    return theta_at(CRITIC_OFFSET + tabular_row(o));
+  }
+  load_input(o);
+  return act[forward(1u)].x;
+}
+
+// actor outputs (logits or means) into z[0 … HEAD_OUT−1]
+fn actor_out(o: EnvObs, z: ptr<function, HeadVec>) {
+  if (HEAD_KIND == HEAD_TABULAR) {
+    let row = tabular_row(o) * HEAD_OUT;
+    for (var k = 0u; k < HEAD_OUT; k++) { (*z)[k] = theta_at(row + k); }
+    return;
+  }
+  load_input(o);
+  let base = forward(0u);
+  for (var k = 0u; k < HEAD_OUT; k++) { (*z)[k] = act[base + (k >> 2u)][k & 3u]; }
+}
+
+struct Sampled {
+  a: EnvAction,
+  logp: f32,
+}
+
+// a ~ π(·|z) with the Action uniforms u; log π(a)
+fn sample_action(z: ptr<function, HeadVec>, u: vec4<f32>) -> Sampled {
+  var out: Sampled;
+  if (HEAD_KIND == HEAD_GAUSSIAN) {
+    let n01 = math_box_muller(u.x, u.y);
+    let n23 = math_box_muller(u.z, u.w);
+    let nz = vec4<f32>(n01, n23);
+    var lp = 0.0;
+    for (var j = 0u; j < ENV_ACT_DIM; j++) {
+      let ls = theta_at(LOG_STD_OFFSET + j);
+      out.a[j] = (*z)[j] + exp(ls) * nz[j];
+      lp = lp - 0.5 * nz[j] * nz[j] - ls - HALF_LOG_2PI;
+    }
+    out.logp = lp;
+    return out;
+  }
+  // categorical: stable softmax, inverse CDF
+  var m = (*z)[0];
+  for (var k = 1u; k < HEAD_OUT; k++) { m = max(m, (*z)[k]); }
+  var s = 0.0;
+  for (var k = 0u; k < HEAD_OUT; k++) { s = s + exp((*z)[k] - m); }
+  let lse = m + log(s);
+  var a = HEAD_OUT - 1u;
+  var c = 0.0;
+  for (var k = 0u; k + 1u < HEAD_OUT; k++) {
+    c = c + exp((*z)[k] - lse);
+    if (u.x < c) { a = k; break; }
+  }
+  out.a[0] = f32(a);
+  out.logp = (*z)[a] - lse;
+  return out;
+}
+
+fn thread_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.x + gid.y * (nwg.x * WG_SIZE);
+}
+
+// First reset of every env (per-env step 0): s = reset(uniform4(seed, Reset, e, 0, 0)), k = 0, sums 0.
+@compute @workgroup_size(WG_SIZE)
+fn init_envs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = thread_index(gid, nwg);
+  if (e >= ro.num_envs) { return; }
+  let s = env_reset(rng_uniform4(ro.seed, PURPOSE_RESET, e, 0u, 0u));
+  for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[e * ENV_STATE_DIM + j] = s[j]; }
+  step_count[e] = 0u;
+  episode[e] = vec4<f32>(0.0);
+}
+
+@compute @workgroup_size(WG_SIZE)
+fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = thread_index(gid, nwg);
+  let n = ro.num_envs;
+  if (e >= n) { return; }
+  let seed = ro.seed;
+  let stride = ro.traj_stride;
+  var s: EnvState;
+  for (var j = 0u; j < ENV_STATE_DIM; j++) { s[j] = env_state[e * ENV_STATE_DIM + j]; }
+  var k = step_count[e];
+  var ep = episode[e];
+  if (ro.reset_stats != 0u) { ep = vec4<f32>(ep.x, 0.0, 0.0, 0.0); }
+  var o = env_observe(s);
+  var v = 0.0;
+  var need_v = true;
+  var z: HeadVec;
+  for (var t = ro.t_begin; t < ro.t_end; t++) {
+    let i = t * n + e;
+    if (need_v) { v = critic_value(o); }
+    for (var j = 0u; j < ENV_OBS_DIM; j++) { obs_out[i * ENV_OBS_DIM + j] = o[j]; }
+    traj[stride + i] = v;
+    actor_out(o, &z);
+    let smp = sample_action(&z, rng_uniform4(seed, PURPOSE_ACTION, e, k, 0u));
+    for (var j = 0u; j < ENV_ACT_DIM; j++) { act_out[i * ENV_ACT_DIM + j] = smp.a[j]; }
+    traj[i] = smp.logp;
+    let len = s[ENV_STATE_DIM - 1u] + 1.0;
+    var real_o: EnvObs;
+    let r = env_step_autoreset(&s, smp.a, seed, e, k, &real_o);
+    k = k + 1u;
+    let nv = critic_value(real_o);
+    traj[2u * stride + i] = r.reward;
+    traj[3u * stride + i] = nv;
+    flags[i] = env_flags(r);
+    ep.x = ep.x + r.reward;
+    if (r.terminated || r.truncated) {
+      ep = vec4<f32>(0.0, ep.y + ep.x, ep.z + len, ep.w + 1.0);
+      o = env_observe(s);
+      need_v = true;
+    } else {
+      o = real_o;
+      v = nv;
+      need_v = false;
+    }
+  }
+  for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[e * ENV_STATE_DIM + j] = s[j]; }
+  step_count[e] = k;
+  episode[e] = ep;
+}

@@ -1,0 +1,228 @@
+/**
+ * Getting a WebGPU device, in the browser (navigator.gpu) and in Node (the `webgpu` package = Dawn),
+ * and checking that a run fits in its limits before any buffer is created.
+ *
+ * Node without a GPU driver: Dawn runs on SwiftShader, the Vulkan CPU driver shipped by Debian's
+ * `chromium` package, through the loader of `libvulkan1`. The loader finds it only with
+ * VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json; when no adapter is found and that file
+ * exists, `acquireDevice` sets the variable itself (and XDG_RUNTIME_DIR if unset), creates a fresh GPU
+ * instance, retries, and says so on stderr.
+ *
+ * The browser bundle never pulls in the native module: 'webgpu' is imported dynamically, only when
+ * running under Node and no GPU object was passed in.
+ */
+import type { Config } from '../../core/config';
+import { ConfigError, DeviceError } from '../../core/errors';
+import type { EnvDef } from '../../core/types';
+import { rolloutSizes } from './dispatch';
+
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+export const INSTALL_HINT =
+  'no WebGPU adapter found. In a browser, use one with WebGPU enabled (Chrome/Edge 113+, on localhost or https). ' +
+  `In Node on Debian without a GPU driver, install SwiftShader and the Vulkan loader: apt-get install -y chromium libvulkan1 ` +
+  `(policygrad then sets VK_ICD_FILENAMES=${SWIFTSHADER_ICD} itself)`;
+
+export interface AcquireOptions {
+  /** a GPU object to use (navigator.gpu, or `create([])` from the 'webgpu' package) */
+  gpu?: GPU;
+  powerPreference?: GPUPowerPreference;
+  /** called when the device is lost for any reason other than `destroy()` */
+  onLost?: (info: GPUDeviceLostInfo) => void;
+  /** where warnings go (default: console.warn) */
+  log?: (msg: string) => void;
+}
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** the CPU Vulkan driver (slow but real) */
+  isSwiftShader: boolean;
+}
+
+export interface DeviceFeatures {
+  timestampQuery: boolean;
+  subgroups: boolean;
+}
+
+export interface AcquiredDevice {
+  device: GPUDevice;
+  adapterInfo: AdapterSummary;
+  features: DeviceFeatures;
+  /** the GPU object the device came from (kept referenced: Dawn tears devices down with it) */
+  gpu: GPU;
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && !!process.versions?.node;
+}
+
+function stderr(msg: string): void {
+  if (isNode()) process.stderr.write(`policygrad: ${msg}\n`);
+  else console.warn(`policygrad: ${msg}`);
+}
+
+/** A fresh Dawn GPU object (Node only). The module name is not a literal so bundlers leave it alone. */
+async function createNodeGpu(): Promise<GPU> {
+  const name = 'webgpu';
+  const mod = (await import(/* @vite-ignore */ name)) as { create: (flags: string[]) => GPU; globals: object };
+  // Dawn's classes (GPUBufferUsage, GPUShaderStage, GPUMapMode, …) are globals in the browser.
+  for (const [k, v] of Object.entries(mod.globals)) {
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+  return mod.create([]);
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  const name = 'node:fs';
+  const fs = (await import(/* @vite-ignore */ name)) as typeof import('node:fs');
+  return fs.existsSync(path);
+}
+
+const LIVE_GPUS = new Set<GPU>();
+
+/** The limits we ask for: the adapter's maxima for those the engine scales with. */
+const WANTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+/**
+ * A WebGPU device with timestamp queries when the adapter has them, a device-lost hook and an
+ * uncaptured-error logger. Throws DeviceError (a one-line, actionable message) when there is none.
+ */
+export async function acquireDevice(opts: AcquireOptions = {}): Promise<AcquiredDevice> {
+  const log = opts.log ?? stderr;
+  let gpu: GPU | undefined = opts.gpu;
+  const fromNavigator = !gpu && typeof navigator !== 'undefined' ? (navigator as Navigator).gpu : undefined;
+  if (!gpu && fromNavigator) gpu = fromNavigator;
+  const inNode = isNode() && !fromNavigator;
+  if (!gpu && inNode) gpu = await createNodeGpu();
+  if (!gpu) throw new DeviceError(INSTALL_HINT);
+
+  let adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference });
+  if (!adapter && inNode && !opts.gpu && !process.env.VK_ICD_FILENAMES && (await fileExists(SWIFTSHADER_ICD))) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
+    log(`no WebGPU adapter; retrying on SwiftShader (set VK_ICD_FILENAMES=${SWIFTSHADER_ICD})`);
+    gpu = await createNodeGpu();
+    adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference });
+  }
+  if (!adapter) throw new DeviceError(INSTALL_HINT);
+
+  const hasTs = adapter.features.has('timestamp-query');
+  const hasSub = adapter.features.has('subgroups');
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (hasTs) requiredFeatures.push('timestamp-query');
+  const requiredLimits: Record<string, number> = {};
+  for (const k of WANTED_LIMITS) {
+    const v = (adapter.limits as unknown as Record<string, number>)[k];
+    if (typeof v === 'number') requiredLimits[k] = v;
+  }
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label: 'policygrad' });
+  } catch (e) {
+    throw new DeviceError(`WebGPU device request failed: ${(e as Error).message}`);
+  }
+  // Dawn (Node) tears its devices down when the GPU object is garbage-collected: keep it alive for as
+  // long as the device lives, whatever the caller keeps.
+  const owner = gpu;
+  LIVE_GPUS.add(owner);
+  device.lost.then((info) => {
+    LIVE_GPUS.delete(owner);
+    if (info.reason === 'destroyed') return;
+    log(`WebGPU device lost (${info.reason}): ${info.message}`);
+    opts.onLost?.(info);
+  });
+  const onErr = (ev: Event): void => {
+    const err = (ev as GPUUncapturedErrorEvent).error;
+    log(`WebGPU uncaptured error: ${err?.message ?? String(err)}`);
+  };
+  if (typeof device.addEventListener === 'function') device.addEventListener('uncapturederror', onErr);
+  else (device as unknown as { onuncapturederror: (e: Event) => void }).onuncapturederror = onErr;
+
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  const adapterInfo: AdapterSummary = {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    isSwiftShader: /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`),
+  };
+  return { device, adapterInfo, features: { timestampQuery: hasTs, subgroups: hasSub }, gpu };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+
+/** The limits `checkLimits` reads (a GPUDevice's `limits` has them; tests pass plain objects). */
+export type LimitsLike = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>;
+
+/** The env dimensions that size the buffers. */
+export type EnvDims = Pick<EnvDef, 'obsDim' | 'stateDim' | 'actDim'>;
+
+export interface RunBufferSizes {
+  /** largest single storage binding (bytes) */
+  largestBinding: number;
+  /** largest single buffer (bytes) */
+  largestBuffer: number;
+  /** all device memory of the run (bytes) */
+  total: number;
+}
+
+/**
+ * Bytes a run needs on the device, by buffer:
+ *  - rollout (dispatch.ts `rolloutSizes`): obs T·N·obsDim, actions T·N·actDim, 4 trajectory planes
+ *    of T·N (one buffer), flags T·N, env state N·stateDim, step counters N, episode sums 4N;
+ *  - learner: advantages and returns T·N each, params / grads / Adam m / v P each, per-group
+ *    variance gradients G·P (only when `varianceGroups` is used, counted always: it is the upper bound).
+ * All 4-byte elements.
+ */
+export function runBufferSizes(config: Pick<Config, 'numEnvs' | 'numSteps' | 'varianceGroups'>, env: EnvDims, paramCount: number): RunBufferSizes {
+  const r = rolloutSizes({ numSteps: config.numSteps, numEnvs: config.numEnvs, obsDim: env.obsDim, actDim: env.actDim, stateDim: env.stateDim });
+  const TN = config.numSteps * config.numEnvs;
+  const learner = [TN * 4, TN * 4, paramCount * 4, paramCount * 4, paramCount * 4, paramCount * 4, config.varianceGroups * paramCount * 4];
+  const largest = Math.max(r.largestBinding, ...learner);
+  return { largestBinding: largest, largestBuffer: largest, total: r.total + learner.reduce((a, b) => a + b, 0) };
+}
+
+/**
+ * Throws ConfigError on `numEnvs` when a buffer of the run exceeds the device's
+ * maxStorageBufferBindingSize or maxBufferSize, naming the largest env count that fits.
+ * Returns the sizes when it fits.
+ */
+export function checkLimits(
+  config: Pick<Config, 'numEnvs' | 'numSteps' | 'varianceGroups'>,
+  device: { limits: LimitsLike },
+  env: EnvDims,
+  paramCount: number,
+): RunBufferSizes {
+  const cap = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  const fits = (n: number): boolean => runBufferSizes({ ...config, numEnvs: n }, env, paramCount).largestBinding <= cap;
+  const sizes = runBufferSizes(config, env, paramCount);
+  if (sizes.largestBinding <= cap) return sizes;
+  // the largest binding grows monotonically with N: binary search the largest N that fits
+  let lo = 0;
+  let hi = config.numEnvs;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const allowed = lo >= 1 ? `an integer 1 ≤ numEnvs ≤ ${lo} at num-steps ${config.numSteps} on this device` : `none at num-steps ${config.numSteps}: lower num-steps`;
+  throw new ConfigError(
+    'numEnvs',
+    config.numEnvs,
+    allowed,
+    `invalid numEnvs: ${config.numEnvs} needs a ${mib(sizes.largestBinding)} GPU buffer but this device allows ${mib(cap)}; ` +
+      (lo >= 1 ? `the largest env count that fits at num-steps ${config.numSteps} is ${lo}` : `lower num-steps`),
+  );
+}

@@ -1,0 +1,324 @@
+/**
+ * The rollout side of the GPU engine: the fused rollout kernel (shaders/rollout.wgsl composed with the
+ * env's twin), its first-reset entry point, the per-update episode-statistics reduction, and the
+ * buffers they own. Everything stays on the device; `encode*` methods record into the caller's
+ * command encoder (one submit per update is the engine's business).
+ *
+ * Buffer contract (time-major [T][N], index t·N + e; see dispatch.ts `rolloutSizes`):
+ *   obs [T][N][obsDim] f32 · actions [T][N][actDim] f32 (discrete: the index as a float)
+ *   traj: one buffer with four f32 planes [T][N] at 256-byte aligned offsets, exposed as bindings
+ *         logp, values, rewards, nextValues (GPUBufferBinding: {buffer, offset, size})
+ *   flags [T][N] u32 (bit0 terminated, bit1 truncated)
+ *   envState [N][stateDim] f32, stepCount [N] u32, episode [N] vec4 (running return, Σ finished
+ *   returns, Σ finished lengths, finished count) — persist between rollouts
+ *   stats: vec4 (Σ returns, Σ lengths, count, 0) of the episodes that finished in the last rollout
+ *   params: θ (f32, layout.ts), owned by the engine and shared with the learner.
+ */
+import rolloutCode from '../../../shaders/rollout.wgsl?raw';
+import statsCode from '../../../shaders/episode_stats.wgsl?raw';
+import packCode from '../../../shaders/pack_weights.wgsl?raw';
+import { ConfigError } from '../../core/errors';
+import type { Config } from '../../core/config';
+import type { EnvDef } from '../../core/types';
+import type { NetLayout } from '../../policy/layout';
+import {
+  BINDING_OFFSET_ALIGN, StructLayout, TRAJ_PLANES, UniformWriter, alignTo, ceilDiv, packTable, packedLayout, rolloutSizes,
+  type PackedLayout, type RolloutSizes, type TrajPlane,
+} from './dispatch';
+import { envModule } from './env-shaders';
+import type { PipelineCache } from './pipeline-cache';
+import { Program, type NamedBinding } from './program';
+
+/** The widest layer the kernel's private activation vectors hold (MAX_WIDTH in rollout.wgsl). */
+export const ROLLOUT_MAX_WIDTH = 256;
+/** Dense layers per net the kernel supports (MAX_LAYERS in rollout.wgsl: 4 hidden + output). */
+export const ROLLOUT_MAX_LAYERS = 5;
+/** Most actor outputs (logits / means) the kernel holds (MAX_HEAD in rollout.wgsl). */
+export const ROLLOUT_MAX_HEAD = 16;
+
+/** The uniform struct of rollout.wgsl (pinned to the WGSL declaration by tests/unit/gpu-dispatch.test.ts). */
+export const ROLLOUT_PARAMS = new StructLayout([
+  ['num_envs', 'u32'],
+  ['num_steps', 'u32'],
+  ['t_begin', 'u32'],
+  ['t_end', 'u32'],
+  ['seed', 'u32'],
+  ['traj_stride', 'u32'],
+  ['reset_stats', 'u32'],
+  ['pad0', 'u32'],
+]);
+export const STATS_PARAMS = new StructLayout([['num_envs', 'u32']]);
+export const PACK_PARAMS = new StructLayout([
+  ['total', 'u32'],
+  ['theta_len', 'u32'],
+  ['theta_len16', 'u32'],
+  ['num_layers', 'u32'],
+]);
+
+const ROLLOUT_BINDINGS: readonly NamedBinding[] = [
+  { name: 'ro', kind: 'uniform' },
+  { name: 'packed', kind: 'read-only-storage' },
+  { name: 'envState', kind: 'storage' },
+  { name: 'stepCount', kind: 'storage' },
+  { name: 'episode', kind: 'storage' },
+  { name: 'obs', kind: 'storage' },
+  { name: 'actions', kind: 'storage' },
+  { name: 'traj', kind: 'storage' },
+  { name: 'flags', kind: 'storage' },
+];
+
+/**
+ * The override constants that shape rollout.wgsl for a network (pure; unit-tested):
+ * HEAD_KIND, ACTIVATION, NUM_LAYERS, DIM_l (obsDim, hidden…, head outputs), AW_l / CW_l (first
+ * packed 4×4 block of W_l of the actor / critic, dispatch.ts `packedLayout`), HEAD_OUT,
+ * LOG_STD_OFFSET, CRITIC_OFFSET, N_STATES (θ offsets, read from the verbatim θ copy).
+ * Throws ConfigError on `hidden` when a layer is wider than ROLLOUT_MAX_WIDTH.
+ */
+export function rolloutConstants(layout: NetLayout): Record<string, number> {
+  const spec = layout.spec;
+  const head = spec.head;
+  const c: Record<string, number> = {
+    HEAD_KIND: head.kind === 'softmax' ? 0 : head.kind === 'gaussian' ? 1 : 2,
+    ACTIVATION: spec.activation === 'tanh' ? 0 : 1,
+    NUM_LAYERS: layout.actorLayers.length,
+    HEAD_OUT: layout.headOutDim,
+    LOG_STD_OFFSET: Math.max(layout.logStdOffset, 0),
+    CRITIC_OFFSET: layout.criticOffset,
+    N_STATES: head.kind === 'tabular' ? head.nStates : 1,
+  };
+  if (layout.maxWidth > ROLLOUT_MAX_WIDTH) {
+    throw new ConfigError('hidden', spec.hidden, `widths ≤ ${ROLLOUT_MAX_WIDTH} on the GPU backend`, `invalid hidden: [${spec.hidden.join(',')}] has a layer wider than ${ROLLOUT_MAX_WIDTH}, the GPU rollout kernel's limit (use the cpu backend or narrower layers)`);
+  }
+  if (layout.actorLayers.length > ROLLOUT_MAX_LAYERS) throw new ConfigError('hidden', spec.hidden, `at most ${ROLLOUT_MAX_LAYERS - 1} hidden layers`);
+  if (layout.headOutDim > ROLLOUT_MAX_HEAD) throw new Error(`GPU rollout: ${layout.headOutDim} actor outputs > ${ROLLOUT_MAX_HEAD}`);
+  const packed = packedLayout(layout);
+  const actor = packed.layers.filter((l) => l.net === 0);
+  const critic = packed.layers.filter((l) => l.net === 1);
+  const dims = layout.actorLayers.length ? [layout.actorLayers[0].inDim, ...layout.actorLayers.map((l) => l.outDim)] : [spec.obsDim];
+  for (let l = 0; l <= ROLLOUT_MAX_LAYERS; l++) c[`DIM_${l}`] = dims[l] ?? 0;
+  for (let l = 0; l < ROLLOUT_MAX_LAYERS; l++) {
+    c[`AW_${l}`] = actor[l]?.wBlock ?? 0;
+    c[`CW_${l}`] = critic[l]?.wBlock ?? 0;
+  }
+  return c;
+}
+
+export interface GpuRolloutOptions {
+  /** steps per dispatch (default: the whole rollout in one dispatch) */
+  stepsPerDispatch?: number;
+  /** lanes per workgroup (default 64) */
+  workgroupSize?: number;
+}
+
+/** The rollout buffers the learner reads (see the file comment). */
+export interface RolloutBuffers {
+  obs: GPUBuffer;
+  actions: GPUBuffer;
+  traj: GPUBuffer;
+  logp: GPUBufferBinding;
+  values: GPUBufferBinding;
+  rewards: GPUBufferBinding;
+  nextValues: GPUBufferBinding;
+  flags: GPUBuffer;
+  envState: GPUBuffer;
+  stepCount: GPUBuffer;
+  episode: GPUBuffer;
+  stats: GPUBuffer;
+}
+
+export class GpuRollout {
+  readonly buffers: RolloutBuffers;
+  readonly sizes: RolloutSizes;
+  readonly packing: PackedLayout;
+  /** the packed weights the kernel reads (rebuilt from θ at the start of every collect) */
+  readonly packed: GPUBuffer;
+  private readonly packTableBuf: GPUBuffer;
+  private readonly packUniform: GPUBuffer;
+  private packProg!: Program;
+  private packGroup!: GPUBindGroup;
+  readonly N: number;
+  readonly T: number;
+  private readonly stepsPerDispatch: number;
+  private readonly chunks: number;
+  /** one uniform slot per chunk (256-byte aligned) so one submit can hold every chunk */
+  private readonly uniforms: GPUBuffer;
+  private readonly statsUniform: GPUBuffer;
+  private rolloutProg!: Program;
+  private initProg!: Program;
+  private statsProg!: Program;
+  private rolloutGroups: GPUBindGroup[] = [];
+  private initGroup!: GPUBindGroup;
+  private statsGroup!: GPUBindGroup;
+  private readonly slot = alignTo(ROLLOUT_PARAMS.size, BINDING_OFFSET_ALIGN);
+  private readonly workgroupSize: number;
+  private readonly writer = new UniformWriter(ROLLOUT_PARAMS);
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly env: EnvDef,
+    readonly layout: NetLayout,
+    readonly config: Pick<Config, 'numEnvs' | 'numSteps' | 'seed'>,
+    readonly params: GPUBuffer,
+    opts: GpuRolloutOptions,
+  ) {
+    this.N = config.numEnvs;
+    this.T = config.numSteps;
+    this.stepsPerDispatch = Math.max(1, Math.min(opts.stepsPerDispatch ?? this.T, this.T));
+    this.chunks = ceilDiv(this.T, this.stepsPerDispatch);
+    const s = (this.sizes = rolloutSizes({ numSteps: this.T, numEnvs: this.N, obsDim: env.obsDim, actDim: env.actDim, stateDim: env.stateDim }));
+    const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const mk = (label: string, size: number): GPUBuffer => device.createBuffer({ label, size: Math.max(16, alignTo(size, 4)), usage: STORAGE });
+    const traj = mk('rollout traj', s.traj.totalBytes);
+    const plane = (p: TrajPlane): GPUBufferBinding => ({ buffer: traj, offset: TRAJ_PLANES.indexOf(p) * s.traj.strideBytes, size: s.traj.planeBytes });
+    this.buffers = {
+      obs: mk('rollout obs', s.obs),
+      actions: mk('rollout actions', s.actions),
+      traj,
+      logp: plane('logp'),
+      values: plane('values'),
+      rewards: plane('rewards'),
+      nextValues: plane('nextValues'),
+      flags: mk('rollout flags', s.flags),
+      envState: mk('env state', s.envState),
+      stepCount: mk('env step count', s.stepCount),
+      episode: mk('episode sums', s.episode),
+      stats: mk('episode stats', 16),
+    };
+    this.uniforms = device.createBuffer({ label: 'rollout uniforms', size: this.slot * this.chunks, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.statsUniform = device.createBuffer({ label: 'stats uniforms', size: STATS_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(this.statsUniform, 0, new UniformWriter(STATS_PARAMS).set('num_envs', this.N).data);
+    this.workgroupSize = opts.workgroupSize ?? 64;
+    this.packing = packedLayout(layout);
+    this.packed = mk('packed weights', this.packing.totalFloats * 4);
+    const table = packTable(this.packing);
+    this.packTableBuf = mk('pack table', table.byteLength);
+    device.queue.writeBuffer(this.packTableBuf, 0, table as Uint32Array<ArrayBuffer>);
+    this.packUniform = device.createBuffer({ label: 'pack uniforms', size: PACK_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const pk = this.packing;
+    device.queue.writeBuffer(this.packUniform, 0, new UniformWriter(PACK_PARAMS).setAll({ total: pk.totalFloats, theta_len: pk.thetaLen, theta_len16: pk.thetaLen16, num_layers: pk.layers.length }).data);
+  }
+
+  /** Build the buffers and compile (or fetch) the three pipelines. `params` is θ (f32, layout.ts). */
+  static async create(
+    device: GPUDevice,
+    cache: PipelineCache,
+    env: EnvDef,
+    layout: NetLayout,
+    config: Pick<Config, 'numEnvs' | 'numSteps' | 'seed'>,
+    params: GPUBuffer,
+    opts: GpuRolloutOptions = {},
+  ): Promise<GpuRollout> {
+    const r = new GpuRollout(device, env, layout, config, params, opts);
+    await r.build(cache);
+    return r;
+  }
+
+  private async build(cache: PipelineCache): Promise<void> {
+    const mod = envModule(this.env);
+    const constants = { ...mod.constants, ...rolloutConstants(this.layout) };
+    const spec = this.layout.spec;
+    const keyParts = { env: this.env.name, head: spec.head.kind, activation: spec.activation, hidden: spec.hidden.join('x') };
+    const desc = (entryPoint: string) => ({ name: `rollout:${entryPoint}`, code: mod.code + rolloutCode, entryPoint, bindings: ROLLOUT_BINDINGS, constants, keyParts, workgroupSize: this.workgroupSize });
+    [this.rolloutProg, this.initProg, this.statsProg, this.packProg] = await Promise.all([
+      new Program(desc('rollout')).build(cache),
+      new Program(desc('init_envs')).build(cache),
+      new Program({
+        name: 'episode-stats',
+        code: statsCode,
+        entryPoint: 'main',
+        bindings: [
+          { name: 'sp', kind: 'uniform' },
+          { name: 'episode', kind: 'read-only-storage' },
+          { name: 'stats', kind: 'storage' },
+        ],
+        constants: {},
+        workgroupSize: 256,
+      }).build(cache),
+      new Program({
+        name: 'pack-weights',
+        code: packCode,
+        entryPoint: 'main',
+        bindings: [
+          { name: 'pp', kind: 'uniform' },
+          { name: 'theta', kind: 'read-only-storage' },
+          { name: 'table', kind: 'read-only-storage' },
+          { name: 'packed', kind: 'storage' },
+        ],
+        constants: {},
+        workgroupSize: 64,
+      }).build(cache),
+    ]);
+    this.packGroup = this.packProg.bindGroup({ pp: this.packUniform, theta: this.params, table: this.packTableBuf, packed: this.packed });
+    const b = this.buffers;
+    const res = (slot: number) => ({
+      ro: { buffer: this.uniforms, offset: slot * this.slot, size: ROLLOUT_PARAMS.size },
+      packed: this.packed,
+      envState: b.envState,
+      stepCount: b.stepCount,
+      episode: b.episode,
+      obs: b.obs,
+      actions: b.actions,
+      traj: b.traj,
+      flags: b.flags,
+    });
+    this.rolloutGroups = Array.from({ length: this.chunks }, (_, c) => this.rolloutProg.bindGroup(res(c), `rollout chunk ${c}`));
+    this.initGroup = this.initProg.bindGroup(res(0), 'init envs');
+    this.statsGroup = this.statsProg.bindGroup({ sp: this.statsUniform, episode: b.episode, stats: b.stats });
+    // chunk uniforms never change: write them once
+    for (let c = 0; c < this.chunks; c++) {
+      const t0 = c * this.stepsPerDispatch;
+      this.writer.setAll({
+        num_envs: this.N,
+        num_steps: this.T,
+        t_begin: t0,
+        t_end: Math.min(this.T, t0 + this.stepsPerDispatch),
+        seed: this.config.seed >>> 0,
+        traj_stride: this.sizes.traj.strideElems,
+        reset_stats: c === 0 ? 1 : 0,
+        pad0: 0,
+      });
+      this.device.queue.writeBuffer(this.uniforms, c * this.slot, this.writer.data);
+    }
+  }
+
+  /** First reset of every env (per-env step 0), zero step counters and episode sums. */
+  encodeInit(enc: GPUCommandEncoder): void {
+    const pass = enc.beginComputePass({ label: 'init envs' });
+    this.initProg.dispatch(pass, this.initGroup, this.N);
+    pass.end();
+  }
+
+  /**
+   * Pack θ, run one rollout of T steps for all N envs, then reduce the episode statistics into
+   * `buffers.stats`. `timestamps(i, label)` may supply timestampWrites for pass i (0 pack,
+   * 1 … chunks rollout, then stats).
+   */
+  encodeCollect(enc: GPUCommandEncoder, timestamps?: (pass: number, label: string) => GPUComputePassTimestampWrites | undefined): void {
+    const pk = enc.beginComputePass({ label: 'pack weights', timestampWrites: timestamps?.(0, 'pack-weights') });
+    this.packProg.dispatch(pk, this.packGroup, this.packing.totalFloats);
+    pk.end();
+    for (let c = 0; c < this.chunks; c++) {
+      const pass = enc.beginComputePass({ label: `rollout ${c}`, timestampWrites: timestamps?.(c + 1, 'rollout') });
+      this.rolloutProg.dispatch(pass, this.rolloutGroups[c], this.N);
+      pass.end();
+    }
+    const pass = enc.beginComputePass({ label: 'episode stats', timestampWrites: timestamps?.(this.chunks + 1, 'episode-stats') });
+    this.statsProg.dispatch(pass, this.statsGroup, 1);
+    pass.end();
+  }
+
+  /** compute passes `encodeCollect` records */
+  get passCount(): number {
+    return this.chunks + 2;
+  }
+
+  destroy(): void {
+    const b = this.buffers;
+    for (const buf of [b.obs, b.actions, b.traj, b.flags, b.envState, b.stepCount, b.episode, b.stats]) buf.destroy();
+    this.uniforms.destroy();
+    this.statsUniform.destroy();
+    this.packed.destroy();
+    this.packTableBuf.destroy();
+    this.packUniform.destroy();
+  }
+}

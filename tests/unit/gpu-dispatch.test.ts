@@ -1,0 +1,296 @@
+import { describe, expect, it } from 'vitest';
+import {
+  StructLayout,
+  UniformWriter,
+  alignTo,
+  ceilDiv,
+  fnv1a,
+  packTable,
+  packWeights,
+  packedLayout,
+  parseWgslOverrides,
+  parseWgslStruct,
+  planeLayout,
+  rolloutSizes,
+  workgroups1D,
+} from '../../src/backends/gpu/dispatch';
+import { pipelineKey, type PipelineSpec } from '../../src/backends/gpu/pipeline-cache';
+import { acquireDevice, checkLimits, runBufferSizes } from '../../src/backends/gpu/device';
+import { ConfigError, DeviceError } from '../../src/core/errors';
+import { ENV_NAMES } from '../../src/core/types';
+import { ENVS } from '../../src/envs';
+import { ENV_WGSL, envModule } from '../../src/backends/gpu/env-shaders';
+import { PACK_PARAMS, ROLLOUT_PARAMS, STATS_PARAMS, rolloutConstants } from '../../src/backends/gpu/rollout';
+import { netLayout } from '../../src/policy/layout';
+import rolloutCode from '../../shaders/rollout.wgsl?raw';
+import packCode from '../../shaders/pack_weights.wgsl?raw';
+import statsCode from '../../shaders/episode_stats.wgsl?raw';
+
+describe('workgroup counts', () => {
+  it('covers every thread with the fewest groups', () => {
+    expect(ceilDiv(1000, 64)).toBe(16);
+    expect(workgroups1D(1000, 64)).toEqual([16, 1, 1]);
+    expect(workgroups1D(1024, 64)).toEqual([16, 1, 1]);
+    expect(workgroups1D(1, 256)).toEqual([1, 1, 1]);
+    expect(workgroups1D(0, 64)).toEqual([0, 1, 1]);
+  });
+  it('splits over y beyond the per-dimension limit, without losing threads', () => {
+    // 64·65535 + 1 threads need 65536 groups > 65535: two rows of 32768
+    const [x, y] = workgroups1D(64 * 65535 + 1, 64);
+    expect([x, y]).toEqual([32768, 2]);
+    // small limit: every thread index i = gx + gy·x·wg below `threads` is reached exactly once
+    const threads = 603;
+    const [x2, y2] = workgroups1D(threads, 8, 10);
+    expect(x2).toBeLessThanOrEqual(10);
+    expect(x2 * y2 * 8).toBeGreaterThanOrEqual(threads);
+    const seen = new Set<number>();
+    for (let gy = 0; gy < y2; gy++) for (let gx = 0; gx < x2; gx++) for (let l = 0; l < 8; l++) seen.add(gx * 8 + l + gy * x2 * 8);
+    for (let i = 0; i < threads; i++) expect(seen.has(i)).toBe(true);
+  });
+  it('rejects nonsense', () => {
+    expect(() => workgroups1D(-1, 64)).toThrow();
+    expect(() => workgroups1D(10, 0)).toThrow();
+  });
+});
+
+describe('WGSL struct layout', () => {
+  it('matches the WGSL spec example (struct A { u: f32, v: f32, w: vec2<f32>, x: f32 })', () => {
+    // WGSL spec §"Structure Member Layout" example: offsets 0, 4, 8, 16; align 8; size 24
+    const s = new StructLayout([
+      ['u', 'f32'],
+      ['v', 'f32'],
+      ['w', 'vec2<f32>'],
+      ['x', 'f32'],
+    ]);
+    expect(s.fields.map((f) => f.offset)).toEqual([0, 4, 8, 16]);
+    expect(s.align).toBe(8);
+    expect(s.size).toBe(24);
+  });
+  it('aligns vec3 / vec4 to 16 and rounds the size to the struct alignment', () => {
+    const s = new StructLayout([
+      ['a', 'u32'],
+      ['b', 'vec3f'],
+      ['c', 'f32'],
+      ['d', 'vec4<u32>'],
+      ['e', 'i32'],
+    ]);
+    // a 0; b 16 (align 16, size 12); c 28 (fits after the vec3); d 32; e 48; size alignTo(52,16)=64
+    expect(s.fields.map((f) => f.offset)).toEqual([0, 16, 28, 32, 48]);
+    expect(s.size).toBe(64);
+    expect(alignTo(52, 16)).toBe(64);
+  });
+  it('writes typed fields at their offsets and checks ranges', () => {
+    const s = new StructLayout([
+      ['n', 'u32'],
+      ['gamma', 'f32'],
+      ['off', 'i32'],
+      ['v', 'vec2<f32>'],
+    ]);
+    const w = new UniformWriter(s).setAll({ n: 4096, gamma: 0.99, off: -3, v: [1.5, 0.1] });
+    const dv = new DataView(w.data);
+    expect(dv.getUint32(0, true)).toBe(4096);
+    expect(dv.getFloat32(4, true)).toBe(Math.fround(0.99));
+    expect(dv.getInt32(8, true)).toBe(-3);
+    expect(dv.getFloat32(16, true)).toBe(1.5);
+    expect(w.get('v')[1]).toBe(Math.fround(0.1));
+    expect(() => w.set('n', -1)).toThrow(/u32/);
+    expect(() => w.set('n', 1.5)).toThrow(/u32/);
+    expect(() => w.set('v', 1)).toThrow(/2 value/);
+    expect(() => w.set('nope', 1)).toThrow(/no field nope/);
+  });
+  it('parses a WGSL struct and its overrides (so a TS layout can be pinned to the shader)', () => {
+    const code = `
+      // comment with struct Fake { x: f32 }
+      override WG_SIZE: u32 = 64u;
+      override HID0: u32;
+      struct Params {
+        num_envs: u32,   // N
+        seed: u32,
+        gamma: f32,
+        w: vec4f,
+      }
+      @id(3) override other = 1.0;`;
+    expect(parseWgslStruct(code, 'Params')).toEqual([
+      ['num_envs', 'u32'],
+      ['seed', 'u32'],
+      ['gamma', 'f32'],
+      ['w', 'vec4<f32>'],
+    ]);
+    expect(parseWgslOverrides(code)).toEqual(['WG_SIZE', 'HID0', 'other']);
+  });
+});
+
+describe('buffer layouts', () => {
+  it('packs planes at 256-byte binding offsets', () => {
+    const p = planeLayout(4, 10);
+    expect(p).toEqual({ strideBytes: 256, strideElems: 64, planeBytes: 40, totalBytes: 3 * 256 + 40 });
+    const q = planeLayout(4, 128);
+    expect(q.strideBytes).toBe(512);
+    expect(q.totalBytes).toBe(2048);
+  });
+  it('sizes the rollout buffers time-major', () => {
+    // CartPole: obsDim 4, stateDim 5, actDim 1; T = 128, N = 8 → TN = 1024
+    const r = rolloutSizes({ numSteps: 128, numEnvs: 8, obsDim: 4, actDim: 1, stateDim: 5 });
+    expect(r.obs).toBe(1024 * 4 * 4);
+    expect(r.actions).toBe(1024 * 4);
+    expect(r.flags).toBe(1024 * 4);
+    expect(r.traj.totalBytes).toBe(4 * 4096);
+    expect(r.envState).toBe(8 * 5 * 4);
+    expect(r.stepCount).toBe(32);
+    expect(r.episode).toBe(8 * 16);
+    expect(r.largestBinding).toBe(16384);
+  });
+});
+
+describe('checkLimits', () => {
+  const cartpole = { obsDim: 4, stateDim: 5, actDim: 1 };
+  const P = 9155; // CartPole 64-64 actor + critic
+  it('passes a run that fits', () => {
+    const s = checkLimits({ numEnvs: 4096, numSteps: 128, varianceGroups: 16 }, { limits: { maxStorageBufferBindingSize: 128 * 2 ** 20, maxBufferSize: 256 * 2 ** 20 } }, cartpole, P);
+    // largest binding: obs = T·N·obsDim·4 = 128·4096·16 = 8 MiB (the trajectory planes are the same size)
+    expect(s.largestBinding).toBe(8 * 2 ** 20);
+    expect(s).toEqual(runBufferSizes({ numEnvs: 4096, numSteps: 128, varianceGroups: 16 }, cartpole, P));
+  });
+  it('names the largest env count that fits', () => {
+    // cap 4 MiB: obs needs 16·T·N bytes ≤ 4 MiB → N ≤ 2^22 / (16·128) = 2048
+    const cfg = { numEnvs: 4096, numSteps: 128, varianceGroups: 16 };
+    const dev = { limits: { maxStorageBufferBindingSize: 4 * 2 ** 20, maxBufferSize: 2 ** 30 } };
+    let err: unknown;
+    try {
+      checkLimits(cfg, dev, cartpole, P);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe('numEnvs');
+    expect((err as Error).message).toMatch(/largest env count that fits at num-steps 128 is 2048/);
+    expect(() => checkLimits({ ...cfg, numEnvs: 2048 }, dev, cartpole, P)).not.toThrow();
+    expect(() => checkLimits({ ...cfg, numEnvs: 2049 }, dev, cartpole, P)).toThrow(ConfigError);
+  });
+});
+
+describe('pipeline cache keys', () => {
+  const base: PipelineSpec = {
+    name: 'rollout',
+    code: 'fn main() {}',
+    entryPoint: 'main',
+    bindings: ['uniform', 'storage'],
+    constants: { WG_SIZE: 64, HID0: 64 },
+    keyParts: { env: 'cartpole', head: 'softmax' },
+  };
+  it('is independent of the order constants are listed in', () => {
+    expect(pipelineKey({ ...base, constants: { HID0: 64, WG_SIZE: 64 } })).toBe(pipelineKey(base));
+  });
+  it('changes with every shaping constant, the entry point, bindings and the code', () => {
+    const k = pipelineKey(base);
+    const variants: PipelineSpec[] = [
+      { ...base, name: 'other' },
+      { ...base, entryPoint: 'init' },
+      { ...base, bindings: ['uniform', 'read-only-storage'] },
+      { ...base, constants: { WG_SIZE: 128, HID0: 64 } },
+      { ...base, constants: { WG_SIZE: 64, HID0: 32 } },
+      { ...base, keyParts: { env: 'pendulum', head: 'softmax' } },
+      { ...base, keyParts: { env: 'cartpole', head: 'gaussian' } },
+      { ...base, code: 'fn main() { }' },
+    ];
+    const keys = new Set(variants.map(pipelineKey));
+    expect(keys.size).toBe(variants.length);
+    expect(keys.has(k)).toBe(false);
+  });
+  it('hashes with FNV-1a (known answers)', () => {
+    expect(fnv1a('')).toBe('811c9dc5');
+    expect(fnv1a('a')).toBe('e40c292c');
+    expect(fnv1a('foobar')).toBe('bf9cf968');
+  });
+});
+
+describe('env twins carry every TS parameter', () => {
+  it.each(ENV_NAMES)('%s: one override per param, defaults equal (as f32)', (name) => {
+    const env = ENVS[name];
+    const m = envModule(env);
+    expect(Object.keys(m.constants).sort()).toEqual(Object.keys(env.params).map((k) => `${name}_${k}`).sort());
+    // the WGSL defaults are the TS defaults (so a pipeline without constants is still the same env)
+    const code = ENV_WGSL[name];
+    for (const [k, v] of Object.entries(env.params as Record<string, number>)) {
+      const mm = new RegExp(`override\\s+${name}_${k}\\s*:\\s*f32\\s*=\\s*([^;]+);`).exec(code);
+      expect(mm, `${name}_${k}`).not.toBeNull();
+      expect(Math.fround(Number(mm![1]))).toBe(Math.fround(v));
+    }
+  });
+  it('rejects a twin / TS mismatch', () => {
+    const env = { ...ENVS.bandit, params: { p0: 0.2, p1: 0.8, p2: 0.5 } };
+    expect(() => envModule(env)).toThrow(/no override bandit_p2/);
+  });
+});
+
+describe('packed weights of the rollout kernel', () => {
+  // a hand-checkable net: obsDim 3 → 5 → 2 (actor), 3 → 5 → 1 (critic), θ[i] = i + 1
+  const layout = netLayout({ obsDim: 3, hidden: [5], activation: 'tanh', head: { kind: 'softmax', n: 2 } });
+  const theta = Float32Array.from({ length: layout.total }, (_, i) => i + 1);
+  const p = packedLayout(layout);
+  it('lays out 4×4 blocks after a verbatim θ copy', () => {
+    // θ: actor W0 15 + b0 5, W1 10 + b1 2 = 32; critic W0 15 + b0 5, W1 5 + b1 1 = 26 → 58 floats → 64
+    expect(layout.total).toBe(58);
+    expect(p.thetaLen16).toBe(64);
+    // actor L0: in4 1, out4 2 → W blocks 4,5; b blocks 6,7. L1: in4 2, out4 1 → W 8,9; b 10
+    expect(p.layers.map((l) => [l.net, l.in4, l.out4, l.wBlock, l.bBlock])).toEqual([
+      [0, 1, 2, 4, 6],
+      [0, 2, 1, 8, 10],
+      [1, 1, 2, 11, 13],
+      [1, 2, 1, 15, 17],
+    ]);
+    expect(p.totalFloats).toBe(18 * 16);
+  });
+  it('packs column c, row r of block (o4, i4) as W[4·o4 + r][4·i4 + c], zero-padded', () => {
+    const out = packWeights(p, theta);
+    expect([...out.subarray(0, 58)]).toEqual([...theta]);
+    // actor W0[o][i] = θ[o·3 + i]; block (0,0) column 1 = (W[0][1], W[1][1], W[2][1], W[3][1]) = (2, 5, 8, 11)
+    expect([...out.subarray(4 * 16 + 4, 4 * 16 + 8)]).toEqual([2, 5, 8, 11]);
+    // column 3 is padding (in = 3)
+    expect([...out.subarray(4 * 16 + 12, 4 * 16 + 16)]).toEqual([0, 0, 0, 0]);
+    // block (1,0): rows 4..7, only row 4 real: column 0 = (W[4][0], 0, 0, 0) = (13, 0, 0, 0)
+    expect([...out.subarray(5 * 16, 5 * 16 + 4)]).toEqual([13, 0, 0, 0]);
+    // bias blocks: b0 = θ[15 … 19] = 16 … 20 → (16,17,18,19) then (20,0,0,0); other columns 0
+    expect([...out.subarray(6 * 16, 6 * 16 + 16)]).toEqual([16, 17, 18, 19, ...new Array(12).fill(0)]);
+    expect([...out.subarray(7 * 16, 7 * 16 + 4)]).toEqual([20, 0, 0, 0]);
+    // matrix–vector by blocks reproduces W x + b
+    const x = [0.5, -1, 2];
+    const l0 = p.layers[0];
+    for (let o = 0; o < 5; o++) {
+      let want = theta[15 + o];
+      for (let i = 0; i < 3; i++) want += theta[o * 3 + i] * x[i];
+      const o4 = o >> 2;
+      const r = o & 3;
+      let got = out[(l0.bBlock + o4) * 16 + r];
+      for (let c = 0; c < 4; c++) got += out[(l0.wBlock + o4 * l0.in4) * 16 + 4 * c + r] * (x[c] ?? 0);
+      expect(got).toBeCloseTo(want, 5);
+    }
+    expect([...packTable(p).subarray(0, 8)]).toEqual([4 * 16, 0, 3, 5, 8 * 16, 20, 5, 2]);
+  });
+  it('sets the rollout overrides from the layout', () => {
+    const c = rolloutConstants(layout);
+    expect(c).toMatchObject({ HEAD_KIND: 0, ACTIVATION: 0, NUM_LAYERS: 2, DIM_0: 3, DIM_1: 5, DIM_2: 2, DIM_3: 0, AW_0: 4, AW_1: 8, CW_0: 11, CW_1: 15, HEAD_OUT: 2, CRITIC_OFFSET: 32 });
+    // every override the constants set is declared in the shader
+    const declared = new Set(parseWgslOverrides(rolloutCode));
+    for (const k of Object.keys(c)) expect(declared.has(k), k).toBe(true);
+  });
+  it('rejects layers wider than the kernel holds, naming the field', () => {
+    const wide = netLayout({ obsDim: 4, hidden: [300], activation: 'tanh', head: { kind: 'softmax', n: 2 } });
+    expect(() => rolloutConstants(wide)).toThrow(ConfigError);
+    expect(() => rolloutConstants(wide)).toThrow(/hidden/);
+  });
+  it('declares the same uniform structs as the shaders', () => {
+    expect(parseWgslStruct(rolloutCode, 'RolloutParams')).toEqual(ROLLOUT_PARAMS.members());
+    expect(parseWgslStruct(packCode, 'PackParams')).toEqual(PACK_PARAMS.members());
+    expect(parseWgslStruct(statsCode, 'StatsParams')).toEqual(STATS_PARAMS.members());
+  });
+});
+
+describe('acquireDevice without an adapter', () => {
+  it('throws DeviceError saying what to install', async () => {
+    const fake = { requestAdapter: async () => null } as unknown as GPU;
+    const err = await acquireDevice({ gpu: fake, log: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeviceError);
+    expect((err as Error).message).toMatch(/apt-get install -y chromium libvulkan1/);
+  });
+});
