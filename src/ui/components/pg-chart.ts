@@ -1,0 +1,203 @@
+/**
+ * A uPlot line chart. Data are column arrays ([x, y1, y2, …], null for a missing point); one uPlot
+ * object lives as long as the series layout stays the same, and each new `data` is one `setData`.
+ * Optional vertical markers (e.g. the GPU/CPU crossover) are drawn by a small draw hook.
+ */
+import { LitElement, html, css, unsafeCSS, type PropertyValues } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import uPlot from 'uplot';
+import uplotCss from 'uplot/dist/uPlot.min.css?inline';
+import { base, COLORS } from '../styles';
+
+export interface ChartSeries {
+  label: string;
+  color?: string;
+  /** draw points only (no line) */
+  points?: boolean;
+  dash?: number[];
+}
+
+export interface ChartMarker {
+  x: number;
+  label: string;
+  color?: string;
+}
+
+@customElement('pg-chart')
+export class PgChart extends LitElement {
+  /** title above the plot */
+  @property() heading = '';
+  /** x axis label */
+  @property() xLabel = '';
+  /** y axis label */
+  @property() yLabel = '';
+  /** the y series (x is implied as column 0 of `data`) */
+  @property({ type: Array }) series: ChartSeries[] = [];
+  /** column arrays: [x, y1, …]; each new array is one setData */
+  @property({ attribute: false }) data: (number | null)[][] = [[]];
+  /** log-scale x axis */
+  @property({ type: Boolean }) logX = false;
+  /** log-scale y axis */
+  @property({ type: Boolean }) logY = false;
+  /** vertical markers */
+  @property({ type: Array }) markers: ChartMarker[] = [];
+  /** plot height in px */
+  @property({ type: Number }) height = 240;
+  /** text shown over the plot while it has no points */
+  @property() emptyText = 'No data yet.';
+
+  @query('.plot') private plotEl!: HTMLDivElement;
+  private plot?: uPlot;
+  private layoutKey = '';
+  private ro?: ResizeObserver;
+
+  static override styles = [
+    base,
+    unsafeCSS(uplotCss),
+    css`
+      :host {
+        display: block;
+        min-width: 280px;
+      }
+      .title {
+        font-weight: 600;
+        margin-bottom: 4px;
+      }
+      .plot {
+        width: 100%;
+      }
+      .wrap {
+        position: relative;
+      }
+      .empty {
+        position: absolute;
+        inset: 0 0 40px 0;
+        display: flex;
+        align-items: center;
+        justify-content: center;
+        color: #9ca3af;
+        pointer-events: none;
+      }
+      .u-legend {
+        font-size: 12px;
+      }
+    `,
+  ];
+
+  /** The data the chart currently holds (for tests and exports). */
+  get plotData(): (number | null)[][] {
+    return (this.plot?.data as (number | null)[][] | undefined) ?? this.data;
+  }
+
+  /** Number of non-null points of y series `i` (0-based) currently in the chart. */
+  pointCount(i: number): number {
+    const col = this.plotData[i + 1] ?? [];
+    let n = 0;
+    for (const v of col) if (v !== null && v !== undefined && Number.isFinite(v)) n++;
+    return n;
+  }
+
+  override render() {
+    const empty = !this.data.slice(1).some((col) => col.some((v) => v !== null && v !== undefined && Number.isFinite(v)));
+    return html`<div class="title">${this.heading}</div>
+      <div class="wrap"><div class="plot"></div>${empty ? html`<div class="empty">${this.emptyText}</div>` : null}</div>`;
+  }
+
+  override firstUpdated(): void {
+    this.ro = new ResizeObserver(() => {
+      if (this.plot) this.plot.setSize({ width: this.width(), height: this.height });
+    });
+    this.ro.observe(this);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.ro?.disconnect();
+    this.plot?.destroy();
+    this.plot = undefined;
+    this.layoutKey = '';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.hasUpdated) this.requestUpdate();
+  }
+
+  private width(): number {
+    return Math.max(260, Math.floor(this.getBoundingClientRect().width || 480));
+  }
+
+  override updated(changed: PropertyValues<this>): void {
+    const key = JSON.stringify([this.series, this.logX, this.logY, this.xLabel, this.yLabel, this.height]);
+    if (!this.plot || key !== this.layoutKey) {
+      this.plot?.destroy();
+      this.layoutKey = key;
+      this.plot = new uPlot(this.options(), this.aligned(), this.plotEl);
+      return;
+    }
+    if (changed.has('data')) this.plot.setData(this.aligned());
+    else if (changed.has('markers')) this.plot.redraw(false, false);
+  }
+
+  private aligned(): uPlot.AlignedData {
+    const cols = this.data.length === this.series.length + 1 ? this.data : [this.data[0] ?? [], ...this.series.map(() => [])];
+    return cols as unknown as uPlot.AlignedData;
+  }
+
+  private options(): uPlot.Options {
+    return {
+      width: this.width(),
+      height: this.height,
+      scales: {
+        x: { time: false, distr: this.logX ? 3 : 1 },
+        y: { distr: this.logY ? 3 : 1 },
+      },
+      axes: [
+        { label: this.xLabel, size: 40 },
+        { label: this.yLabel, size: 72 },
+      ],
+      legend: { show: true, live: false },
+      series: [
+        { label: this.xLabel || 'x' },
+        ...this.series.map((s, i) => ({
+          label: s.label,
+          stroke: s.color ?? COLORS[i % COLORS.length],
+          width: 2,
+          dash: s.dash,
+          spanGaps: true,
+          points: { show: s.points ?? undefined, size: 6 },
+          paths: s.points ? () => null : undefined,
+        })),
+      ],
+      hooks: {
+        draw: [
+          (u: uPlot) => {
+            const ctx = u.ctx;
+            for (const m of this.markers) {
+              const px = u.valToPos(m.x, 'x', true);
+              if (!Number.isFinite(px)) continue;
+              ctx.save();
+              ctx.strokeStyle = m.color ?? '#111827';
+              ctx.setLineDash([6, 4]);
+              ctx.lineWidth = 1.5 * devicePixelRatio;
+              ctx.beginPath();
+              ctx.moveTo(px, u.bbox.top);
+              ctx.lineTo(px, u.bbox.top + u.bbox.height);
+              ctx.stroke();
+              ctx.fillStyle = m.color ?? '#111827';
+              ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
+              ctx.fillText(m.label, px + 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
+              ctx.restore();
+            }
+          },
+        ],
+      },
+    };
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'pg-chart': PgChart;
+  }
+}

@@ -1,0 +1,2 @@
+/** Entry of the page: registers the components; <pg-app> in index.html does the rest. */
+import './app';

@@ -1,0 +1,62 @@
+/**
+ * The typed messages between the page and the training worker (src/ui/worker.ts). The page sends
+ * validated configs; the worker owns the Trainers and answers with metric rows, state changes,
+ * notices and results. Structured clone carries typed arrays as they are.
+ */
+import type { Config } from '../core/config';
+import type { Backend, EstimatorKind, VarianceStats } from '../core/types';
+import type { MetricRow } from '../train/metrics';
+
+/** One side-by-side run (one estimator / algorithm) of the trainer page. */
+export interface RunSpec {
+  config: Config;
+  /** a checkpoint's text to continue from (the config then overrides its non-shape fields) */
+  checkpoint?: string;
+}
+
+export type ToWorker =
+  | { type: 'train-start'; runId: number; runs: RunSpec[] }
+  | { type: 'train-pause'; runId: number }
+  | { type: 'train-resume'; runId: number }
+  | { type: 'train-reset'; runId: number }
+  | { type: 'train-checkpoint'; reqId: number; runId: number; index: number }
+  /** test hook: make the GPU device of run `index` be lost (GPUDevice.destroy()) */
+  | { type: 'train-lose-device'; runId: number; index: number }
+  /**
+   * Variance lab: build an engine for `config`, train `warmup` updates, freeze the policy, collect one
+   * rollout, then gradient statistics of `kinds` on it for every λ in `lambdas` (same rollout).
+   */
+  | { type: 'variance-setup'; reqId: number; config: Config; warmup: number; kinds: EstimatorKind[]; groups: number; lambdas: number[]; lambda: number }
+  /** Variance lab: recompute on the same rollout with another λ */
+  | { type: 'variance-lambda'; reqId: number; lambda: number }
+  /** Benchmark: env-steps/s per (backend, numEnvs) */
+  | { type: 'bench'; reqId: number; config: Config; envCounts: number[]; backends: Backend[]; updates: number };
+
+export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'error';
+
+export interface VarianceSweep {
+  lambdas: number[];
+  /** per estimator kind: bias², trace of covariance (variance), per λ (only 'gae' changes with λ) */
+  bias2: Record<string, number[]>;
+  variance: Record<string, number[]>;
+}
+
+export type FromWorker =
+  | { type: 'train-row'; runId: number; index: number; row: MetricRow }
+  /** the series of run `index` restarts after update `update` (continuing from an older checkpoint) */
+  | { type: 'train-rewind'; runId: number; index: number; update: number }
+  | { type: 'train-state'; runId: number; state: RunState; message?: string; field?: string }
+  /** the backend run `index` actually uses (GPU may fall back to CPU) */
+  | { type: 'train-backend'; runId: number; index: number; backend: Backend; detail: string }
+  | { type: 'checkpoint'; reqId: number; text: string; name: string }
+  /**
+   * `actor`: the frozen policy's actor parameters when the env is tabular (θ = logits [nObs][nActions],
+   * the layout of `stats.reference`), so the page can show the point the exact ∇J is taken at.
+   */
+  | { type: 'variance-result'; reqId: number; lambda: number; stats: VarianceStats; backend: Backend; reference: 'exact' | 'monte-carlo'; actor?: number[]; numSteps: number }
+  | { type: 'variance-sweep'; reqId: number; sweep: VarianceSweep }
+  | { type: 'bench-point'; reqId: number; backend: Backend; numEnvs: number; sps: number }
+  | { type: 'bench-done'; reqId: number }
+  | { type: 'notice'; level: 'info' | 'warn' | 'error'; message: string }
+  /** a request failed; `field` names a config field when the cause is one */
+  | { type: 'error'; reqId?: number; runId?: number; message: string; field?: string };

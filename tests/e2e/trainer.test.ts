@@ -1,0 +1,222 @@
+/**
+ * Trainer page in a real browser (headless Chromium, SwiftShader WebGPU): two estimators on CartPole
+ * for a bounded number of updates; every return series has points, its later mean exceeds its first,
+ * the charts hold exactly the rows the CSV export holds, no console errors. Bad inputs give inline
+ * errors and start nothing. A checkpoint saved from the page continues training after a reload.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer';
+import type { Server } from 'node:http';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp, serve, launch, close, watchErrors, screenshot, DEEP } from './harness';
+
+let server: Server;
+let url: string;
+let b: Awaited<ReturnType<typeof launch>> | undefined;
+let page: Page;
+let errors: string[];
+const downloads = mkdtempSync(join(tmpdir(), 'policygrad-dl-'));
+
+/** Small CartPole runs that learn visibly in 16 updates (8 envs × 64 steps, lr 5e-3, one hidden layer of 32). */
+const RUN = 'env=cartpole&backend=gpu&numEnvs=8&numSteps=64&totalSteps=8192&lr=0.005&hidden=32&varianceEvery=2&seed=1&estimators=reinforce-rtg,ppo';
+
+beforeAll(async () => {
+  const dir = await buildApp();
+  ({ url, server } = await serve(dir));
+  b = await launch();
+  page = await b.browser.newPage();
+  await page.setViewport({ width: 1400, height: 1000 });
+  await page.evaluateOnNewDocument(DEEP);
+  errors = watchErrors(page);
+  const cdp = await page.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+});
+
+afterAll(async () => {
+  await close(b);
+  server?.close();
+  rmSync(downloads, { recursive: true, force: true });
+});
+
+const T = (...sels: string[]) => ['pg-app', 'pg-trainer-page', ...sels];
+
+async function click(...sels: string[]): Promise<void> {
+  await page.evaluate((s) => (window as any).__q(...s).click(), T(...sels));
+}
+
+async function status(): Promise<string> {
+  return page.evaluate((s) => (window as any).__q(...s)?.dataset.state ?? '', T('#status'));
+}
+
+async function fieldErrors(): Promise<Record<string, string>> {
+  return page.evaluate((s) => Object.fromEntries(((window as any).__qa(...s) as any[]).filter((f) => f.error).map((f) => [f.name, f.error])), T('pg-field'));
+}
+
+async function typeInto(name: string, text: string): Promise<void> {
+  await page.evaluate(
+    (s, t) => {
+      const f = (window as any).__q(...s);
+      const input = f.shadowRoot.querySelector('input');
+      input.value = t;
+      input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+    },
+    T(`pg-field[name="${name}"]`),
+    text,
+  );
+}
+
+function mean(a: number[]): number {
+  return a.reduce((x, y) => x + y, 0) / a.length;
+}
+
+describe('trainer page', () => {
+  it('trains two estimators on CartPole; curves rise and the charts hold the rows', async () => {
+    await page.goto(`${url}/?page=trainer&${RUN}`, { waitUntil: 'load' });
+    await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, T('#start'));
+    await click('#start');
+    await page.waitForFunction((s) => ['done', 'error'].includes((window as any).__q(...s)?.dataset.state), { timeout: 150_000, polling: 250 }, T('#status'));
+    expect(await status()).toBe('done');
+    const backends = await page.evaluate((s) => ((window as any).__qa(...s) as HTMLElement[]).map((d) => d.textContent), T('#backends', 'div'));
+    console.log('[e2e trainer] backends used:', backends);
+
+    const csv: string = await page.evaluate((s) => (window as any).__q(...s).curvesCsv(), T());
+    const lines = csv.trim().split('\n');
+    const head = lines[0].split(',');
+    const col = (name: string) => head.indexOf(name);
+    const byAlgo: Record<string, { steps: number[]; ret: number[] }> = {};
+    for (const l of lines.slice(1)) {
+      const c = l.split(',');
+      const r = (byAlgo[c[0]] ??= { steps: [], ret: [] });
+      if (c[col('episodicReturn')] !== '') {
+        r.steps.push(Number(c[col('envSteps')]));
+        r.ret.push(Number(c[col('episodicReturn')]));
+      }
+    }
+    expect(Object.keys(byAlgo).sort()).toEqual(['ppo', 'reinforce-rtg']);
+
+    const chart = await page.evaluate((s) => {
+      const c = (window as any).__q(...s);
+      return { data: c.plotData, labels: c.series.map((x: any) => x.label), canvas: !!c.shadowRoot.querySelector('canvas') };
+    }, T('#chart-return'));
+    expect(chart.canvas).toBe(true);
+    expect(chart.labels).toEqual(['reinforce-rtg', 'ppo']);
+    chart.labels.forEach((algo: string, i: number) => {
+      const xs: number[] = chart.data[0];
+      const ys: (number | null)[] = chart.data[i + 1];
+      const pts = xs.map((x, k) => [x, ys[k]]).filter(([, y]) => y !== null) as [number, number][];
+      // the chart holds exactly the exported rows
+      expect(pts.map((p) => p[0])).toEqual(byAlgo[algo].steps);
+      expect(pts.map((p) => p[1])).toEqual(byAlgo[algo].ret);
+      expect(pts.length).toBeGreaterThanOrEqual(12);
+      const third = Math.floor(pts.length / 3);
+      const first = mean(pts.slice(0, third).map((p) => p[1]));
+      const last = mean(pts.slice(-third).map((p) => p[1]));
+      console.log(`[e2e trainer] ${algo}: first-third mean return ${first.toFixed(1)}, last-third ${last.toFixed(1)}`);
+      expect(last).toBeGreaterThan(first);
+    });
+    // variance and SNR measured every 2 updates: 8 positive points per run, on a log axis
+    const v = await page.evaluate((s) => (window as any).__q(...s).pointCount(0) + ',' + (window as any).__q(...s).pointCount(1), T('#chart-variance'));
+    expect(v).toBe('8,8');
+    const sps = await page.evaluate((s) => (window as any).__q(...s).pointCount(1), T('#chart-sps'));
+    expect(sps).toBe(16);
+    expect(errors).toEqual([]);
+    await screenshot(page, 'trainer');
+  });
+
+  it('saves a checkpoint and continues from it after a reload', async () => {
+    await page.evaluate((s) => {
+      const sel = (window as any).__q(...s) as HTMLSelectElement;
+      sel.value = '1';
+      sel.dispatchEvent(new Event('change'));
+    }, T('#ck-run'));
+    await click('#save-ck');
+    let file = '';
+    for (let i = 0; i < 100 && !file; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      file = readdirSync(downloads).find((f) => f.endsWith('.json') && f.includes('ppo')) ?? '';
+    }
+    expect(file).toMatch(/^policygrad-cartpole-ppo-u16\.json$/);
+    const ck = JSON.parse(readFileSync(join(downloads, file), 'utf8'));
+    expect(ck.format).toBe('policygrad-checkpoint');
+    expect(ck.update).toBe(16);
+
+    await page.goto(`${url}/?page=trainer`, { waitUntil: 'load' });
+    await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, T('#load-ck'));
+    const input = await page.evaluateHandle((s) => (window as any).__q(...s), T('#load-ck'));
+    await (input as any).uploadFile(join(downloads, file));
+    await page.waitForFunction((s) => ((window as any).__q(...s)?.textContent ?? '').includes('Loaded checkpoint'), {}, T('#message'));
+    // the form took the checkpoint's settings; extend the run by 2 updates, on the CPU engine
+    // (a checkpoint written by either engine continues on the other)
+    await typeInto('totalSteps', String(8 * 64 * 18));
+    await page.evaluate((s) => {
+      const sel = (window as any).__q(...s).shadowRoot.querySelector('select');
+      sel.value = 'cpu';
+      sel.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
+    }, T('pg-field[name="backend"]'));
+    await click('#start');
+    await page.waitForFunction((s) => ['done', 'error'].includes((window as any).__q(...s)?.dataset.state), { timeout: 60_000, polling: 250 }, T('#status'));
+    const csv: string = await page.evaluate((s) => (window as any).__q(...s).curvesCsv(), T());
+    const updates = csv.trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    expect(updates).toEqual([17, 18]);
+    expect(errors).toEqual([]);
+  });
+
+  it('pauses, resumes and resets', async () => {
+    await page.goto(`${url}/?page=trainer&env=cartpole&backend=cpu&numEnvs=4&numSteps=32&totalSteps=${4 * 32 * 40}&estimators=reinforce&hidden=16`, { waitUntil: 'load' });
+    await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, T('#start'));
+    await click('#start');
+    const rows = () => page.evaluate((s) => (window as any).__q(...s).curvesCsv().trim().split('\n').length - 1, T());
+    await page.waitForFunction((s) => (window as any).__q(...s).curvesCsv().trim().split('\n').length > 3, { timeout: 30_000 }, T());
+    await click('#pause');
+    await page.waitForFunction((s) => (window as any).__q(...s)?.dataset.state === 'paused', {}, T('#status'));
+    await new Promise((r) => setTimeout(r, 300)); // rows already posted may still arrive
+    const n1 = await rows();
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await rows()).toBe(n1);
+    expect(n1).toBeLessThan(40);
+    await click('#resume');
+    await page.waitForFunction((s) => (window as any).__q(...s)?.dataset.state === 'done', { timeout: 60_000, polling: 200 }, T('#status'));
+    expect(await rows()).toBe(40);
+    await click('#reset');
+    await page.waitForFunction((s) => (window as any).__q(...s)?.dataset.state === 'idle', {}, T('#status'));
+    expect(await rows()).toBe(0);
+    expect(await page.evaluate((s) => (window as any).__q(...s).pointCount(0), T('#chart-return'))).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('bad inputs give inline errors and start nothing', async () => {
+    await page.goto(`${url}/?page=trainer&numEnvs=-4&seed=1`, { waitUntil: 'load' });
+    await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, T('#start'));
+    await typeInto('lambda', '2');
+    await typeInto('lr', 'fast');
+    const errs = await fieldErrors();
+    expect(errs.numEnvs).toBe('invalid numEnvs: -4 (allowed: an integer 1 ≤ numEnvs ≤ 65536)');
+    expect(errs.lambda).toBe('invalid lambda: 2 (allowed: a number 0 ≤ lambda ≤ 1)');
+    expect(errs.lr).toBe('invalid lr: "fast" (allowed: a number 0 < lr ≤ 1)');
+    // the URL keeps what was typed (shareable, reloadable), rendered back as text
+    expect(new URL(page.url()).searchParams.get('lr')).toBe('fast');
+    await click('#start');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await status()).toBe('idle');
+    const msg = await page.evaluate((s) => (window as any).__q(...s)?.textContent ?? '', T('#message'));
+    expect(msg).toContain('nothing was started');
+    // HTML in the URL is shown as text, never parsed
+    await page.goto(`${url}/?page=trainer&seed=${encodeURIComponent('<img src=x onerror=alert(1)>')}`, { waitUntil: 'load' });
+    await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, T('#start'));
+    const e2 = await fieldErrors();
+    expect(e2.seed).toContain('"<img src=x onerror=alert(1)>"');
+    const imgs = await page.evaluate((s) => ((window as any).__qa(...s) as any[]).filter((f) => f.shadowRoot.querySelector('img')).length, T('pg-field'));
+    expect(imgs).toBe(0);
+    // a corrupt checkpoint file: inline message, nothing starts
+    const bad = join(downloads, 'broken.json');
+    writeFileSync(bad, '{"format":"policygrad-checkpoint","version":1,"config":{');
+    const input = await page.evaluateHandle((s) => (window as any).__q(...s), T('#load-ck'));
+    await (input as any).uploadFile(bad);
+    await page.waitForFunction((s) => ((window as any).__q(...s)?.textContent ?? '').includes('Could not load'), {}, T('#message'));
+    expect(await status()).toBe('idle');
+    await screenshot(page, 'trainer-bad-input');
+    expect(errors).toEqual([]);
+  });
+});
