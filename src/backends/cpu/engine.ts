@@ -554,9 +554,10 @@ export class CpuEngine implements Engine {
       adamM: this.adam.m.slice(),
       adamV: this.adam.v.slice(),
       adamT: this.adam.t,
+      // the portable engine state (the GPU engine writes the same keys and layouts):
+      // envState [N][stateDim] f32, envStep [N] u32, epReturn [N] f64, epLength [N] u32
       state: {
         envState: this.envState.slice(),
-        obs: this.obs.slice(),
         envStep: this.envStep.slice(),
         epReturn: this.epReturn.slice(),
         epLength: this.epLength.slice(),
@@ -576,7 +577,6 @@ export class CpuEngine implements Engine {
     const { N, env } = this;
     if (s.params.length !== this.paramCount) throw new CheckpointError(`checkpoint has ${s.params.length} parameters, the network has ${this.paramCount}`);
     const envState = need('envState', N * env.stateDim, Float32Array);
-    const obs = need('obs', N * env.obsDim, Float32Array);
     const envStep = need('envStep', N, Uint32Array);
     const epReturn = need('epReturn', N, Float64Array);
     const epLength = need('epLength', N, Uint32Array);
@@ -585,7 +585,8 @@ export class CpuEngine implements Engine {
     this.adam.v.set(s.adamV);
     this.adam.t = s.adamT;
     this.envState.set(envState);
-    this.obs.set(obs);
+    // the observation each env acts on next is a function of its state
+    for (let e = 0; e < N; e++) env.observe(this.envState, e * env.stateDim, this.obs, e * env.obsDim);
     this.envStep.set(envStep);
     this.epReturn.set(epReturn);
     this.epLength.set(epLength);
