@@ -1,0 +1,58 @@
+// Minibatch statistics for advantage normalisation, one workgroup (two-pass for accuracy):
+//   n = Σ valid,  μ = Σ Ψ / n,  σ = √( Σ (Ψ − μ)² / (n − 1) )  (torch's unbiased std; σ = 0 when n < 2)
+//   ctrl.advMean = μ, ctrl.advInvStd = 1/(σ + 1e-8), ctrl.count = n, ctrl.invCount = 1/max(n, 1)
+// (src/estimators/losses.ts normalizeAdvantages is the reference).
+
+@group(0) @binding(0) var<uniform> P: LearnParams;
+@group(0) @binding(1) var<storage, read_write> ctrl: LearnCtrl;
+@group(0) @binding(2) var<storage, read> mbAux: array<vec4<f32>>;
+
+override WG_SIZE: u32 = 256u;
+
+var<workgroup> red: array<f32, 512>;
+var<workgroup> wg_flag: u32;
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(local_invocation_index) lid: u32) {
+  if (lid == 0u) { wg_flag = ctrl.stop; }
+  if (workgroupUniformLoad(&wg_flag) != 0u) { return; }
+  var s = 0.0;
+  var c = 0.0;
+  for (var j = lid; j < P.rows; j = j + WG_SIZE) {
+    let a = mbAux[j];
+    s = s + a.x * a.w;
+    c = c + a.w;
+  }
+  red[lid] = s;
+  red[WG_SIZE + lid] = c;
+  workgroupBarrier();
+  for (var h = WG_SIZE / 2u; h > 0u; h = h >> 1u) {
+    if (lid < h) {
+      red[lid] = red[lid] + red[lid + h];
+      red[WG_SIZE + lid] = red[WG_SIZE + lid] + red[WG_SIZE + lid + h];
+    }
+    workgroupBarrier();
+  }
+  let n = red[WG_SIZE];
+  let mu = select(0.0, red[0] / n, n > 0.0);
+  workgroupBarrier();
+  var q = 0.0;
+  for (var j = lid; j < P.rows; j = j + WG_SIZE) {
+    let a = mbAux[j];
+    let d = (a.x - mu) * a.w;
+    q = q + d * d;
+  }
+  red[lid] = q;
+  workgroupBarrier();
+  for (var h = WG_SIZE / 2u; h > 0u; h = h >> 1u) {
+    if (lid < h) { red[lid] = red[lid] + red[lid + h]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let sd = select(0.0, sqrt(red[0] / (n - 1.0)), n > 1.0);
+    ctrl.advMean = mu;
+    ctrl.advInvStd = 1.0 / (sd + 1e-8);
+    ctrl.count = n;
+    ctrl.invCount = 1.0 / max(n, 1.0);
+  }
+}

@@ -1,0 +1,73 @@
+// End of a minibatch, one workgroup: reduce the loss partials and the squared-gradient partials, then
+//   ‖g‖ = √Σ g²,  clipCoef = min(1, maxGradNorm / (‖g‖ + 1e-6))          (torch clip_grad_norm_)
+//   apply = ¬stop ∧ finite(‖g‖, losses);  if apply: t ← t + 1, stepSize = lr/(1 − β₁ᵗ), bc2Sqrt = √(1 − β₂ᵗ)
+//   stats[slot] = (ℓ_pg, ½(V−target)², H, k3, clipfrac) / n, ‖g‖, apply, n
+//   target-KL early stop (CleanRL): at the last minibatch of an epoch, stop if mean k3 > targetKl.
+
+@group(0) @binding(0) var<uniform> P: LearnParams;
+@group(0) @binding(1) var<storage, read_write> ctrl: LearnCtrl;
+@group(0) @binding(2) var<storage, read> lossPartials: array<f32>;
+@group(0) @binding(3) var<storage, read> sq: array<f32>;
+@group(0) @binding(4) var<storage, read_write> stats: array<f32>;
+
+override WG_SIZE: u32 = 256u;
+override N_SQ: u32 = 1u;
+
+const NSTAT: u32 = 6u;
+
+var<workgroup> red: array<f32, 1792>; // (NSTAT + 1) × 256
+var<workgroup> wg_flag: u32;
+
+fn finite(x: f32) -> bool {
+  // by the bits (compilers may assume x == x): exponent all ones ⇔ ±inf or NaN
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(local_invocation_index) lid: u32) {
+  if (lid == 0u) { wg_flag = ctrl.stop; }
+  if (workgroupUniformLoad(&wg_flag) != 0u) {
+    if (lid == 0u) { ctrl.apply = 0u; }
+    return;
+  }
+  let nLoss = (P.rows + WG_SIZE - 1u) / WG_SIZE;
+  var acc: array<f32, 7>;
+  for (var k = 0u; k < 7u; k = k + 1u) { acc[k] = 0.0; }
+  for (var w = lid; w < nLoss; w = w + WG_SIZE) {
+    for (var k = 0u; k < NSTAT; k = k + 1u) { acc[k] = acc[k] + lossPartials[w * NSTAT + k]; }
+  }
+  for (var w = lid; w < N_SQ; w = w + WG_SIZE) { acc[6] = acc[6] + sq[w]; }
+  for (var k = 0u; k < 7u; k = k + 1u) { red[k * WG_SIZE + lid] = acc[k]; }
+  workgroupBarrier();
+  for (var h = WG_SIZE / 2u; h > 0u; h = h >> 1u) {
+    if (lid < h) {
+      for (var k = 0u; k < 7u; k = k + 1u) { red[k * WG_SIZE + lid] = red[k * WG_SIZE + lid] + red[k * WG_SIZE + lid + h]; }
+    }
+    workgroupBarrier();
+  }
+  if (lid != 0u) { return; }
+  let n = max(red[5 * WG_SIZE], 1.0);
+  let norm = sqrt(red[6 * WG_SIZE]);
+  var ok = finite(norm);
+  for (var k = 0u; k < 5u; k = k + 1u) { ok = ok && finite(red[k * WG_SIZE]); }
+  if (P.firstOfEpoch != 0u) { ctrl.epochsRun = ctrl.epochsRun + 1u; }
+  ctrl.gradNorm = norm;
+  if (ok) {
+    let t = ctrl.adamT + 1u;
+    ctrl.adamT = t;
+    ctrl.apply = 1u;
+    ctrl.stepsApplied = ctrl.stepsApplied + 1u;
+    ctrl.clipCoef = min(1.0, P.maxGradNorm / (norm + 1e-6));
+    ctrl.stepSize = P.lr / (1.0 - pow(P.beta1, f32(t)));
+    ctrl.bc2Sqrt = sqrt(1.0 - pow(P.beta2, f32(t)));
+  } else {
+    ctrl.apply = 0u;
+    ctrl.nonFinite = 1u;
+  }
+  let base = P.slot * 8u;
+  for (var k = 0u; k < 5u; k = k + 1u) { stats[base + k] = red[k * WG_SIZE] / n; }
+  stats[base + 5u] = norm;
+  stats[base + 6u] = select(0.0, 1.0, ok);
+  stats[base + 7u] = red[5 * WG_SIZE];
+  if (P.lastOfEpoch != 0u && P.targetKl > 0.0 && red[3u * WG_SIZE] / n > P.targetKl) { ctrl.stop = 1u; }
+}

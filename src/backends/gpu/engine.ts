@@ -1,0 +1,405 @@
+/**
+ * The WebGPU engine: the same `Engine` as the CPU reference (src/backends/cpu/engine.ts), with every
+ * step of an update on the device:
+ *
+ *   collect():  pack θ → fused rollout kernel (env step + actor/critic forward + sampling, T steps
+ *               per env without leaving the device) → episode statistics reduced to one vec4.
+ *               No readback.
+ *   update():   the learner (src/backends/gpu/learn/: scan for Ψ / targets, minibatch gather,
+ *               forward, losses, backward, clip, Adam, target-KL stop) in the same submit as the
+ *               copy of the episode statistics; ONE round trip per update: the learner's staging
+ *               buffer and ours (episode sums, Σ targets for the running baseline) are mapped together.
+ *
+ * Buffer contract with the learner: θ, Adam m and v are f32 storage buffers [P] in the flat layout of
+ * src/policy/layout.ts, updated in place; the rollout buffers are those of rollout.ts (time-major
+ * [T][N]). RNG keys, the per-env step index k and auto-reset follow core/rng.ts exactly as the CPU
+ * engine does, so the same seed gives the same actions until float rounding flips a sample.
+ *
+ * Profiling (`profile: true`, needs 'timestamp-query'): per-kernel GPU milliseconds of the rollout
+ * passes (pack-weights, rollout, episode-stats) from timestamp queries, and the learner's update as a
+ * whole (its passes are recorded by the learner); `lastProfile()` returns them.
+ */
+import targetMeanCode from '../../../shaders/target_mean.wgsl?raw';
+import { numUpdatesOf, type Config } from '../../core/config';
+import { CheckpointError, UserError } from '../../core/errors';
+import type { Engine, EngineSnapshot, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, UpdateStats, VarianceStats } from '../../core/types';
+import { makeEnv, tabularModelOf } from '../../envs';
+import { exactGradient } from '../../estimators/exact';
+import { RunningMeanBaseline } from '../../estimators/baseline';
+import { psiKindFor } from '../../estimators/returns';
+import { bias2, pickDirection, snr } from '../../estimators/variance';
+import { linearLr } from '../../optim/schedule';
+import { initParams } from '../../policy/init';
+import { netLayout, netSpecFor, type NetLayout } from '../../policy/layout';
+import { acquireDevice, checkLimits, type AcquiredDevice } from './device';
+import { StructLayout, UniformWriter } from './dispatch';
+import { GpuLearner, learnerOptionsFor, type LearnStats } from './learn/learner';
+import { PipelineCache } from './pipeline-cache';
+import { Program } from './program';
+import { GpuRollout, rolloutConstants, type GpuRolloutOptions } from './rollout';
+
+export interface GpuEngineOptions extends GpuRolloutOptions {
+  /** a WebGPU entry point (navigator.gpu, or create([]) of the 'webgpu' package) */
+  gpu?: GPU;
+  /** an already acquired device (tests share one); the engine then does not destroy it */
+  device?: AcquiredDevice;
+  /** one-line notices for the user (adapter in use) */
+  notice?: (msg: string) => void;
+  /** per-kernel timing with timestamp queries (adds one small readback per collect) */
+  profile?: boolean;
+}
+
+/** Per-kernel GPU time of the last collect / update, in milliseconds. */
+export type KernelProfile = Record<string, number>;
+
+const SUM_PARAMS = new StructLayout([['count', 'u32']]);
+
+export async function createGpuEngine(config: Config, opts: GpuEngineOptions = {}): Promise<GpuEngine> {
+  const acquired = opts.device ?? (await acquireDevice({ gpu: opts.gpu }));
+  if (!opts.device && acquired.adapterInfo.isSwiftShader) opts.notice?.('WebGPU on SwiftShader (CPU Vulkan): correct but slow');
+  try {
+    return await GpuEngine.create(config, acquired, opts);
+  } catch (e) {
+    if (!opts.device) acquired.device.destroy();
+    throw e;
+  }
+}
+
+export class GpuEngine implements Engine {
+  readonly backend = 'gpu' as const;
+  readonly env: EnvDef;
+  readonly layout: NetLayout;
+  readonly paramCount: number;
+  readonly numUpdates: number;
+  readonly device: GPUDevice;
+  readonly cache: PipelineCache;
+  readonly paramsBuf: GPUBuffer;
+  readonly adamM: GPUBuffer;
+  readonly adamV: GPUBuffer;
+  rollout!: GpuRollout;
+  learner!: GpuLearner;
+
+  private updates = 0;
+  private envSteps = 0;
+  private adamT = 0;
+  private collected = false;
+  private readonly baseline: RunningMeanBaseline;
+  /** episode stats (16 B) + Σ targets, Σ valid (16 B) */
+  private readonly staging: GPUBuffer;
+  private readonly sums: GPUBuffer;
+  private sumProg!: Program;
+  private sumGroup!: GPUBindGroup;
+  private readonly sumUniform: GPUBuffer;
+  private readonly ownsDevice: boolean;
+  private readonly query?: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer; labels: string[] };
+  private profile: KernelProfile = {};
+
+  private constructor(
+    readonly config: Config,
+    readonly acquired: AcquiredDevice,
+    opts: GpuEngineOptions,
+  ) {
+    this.device = acquired.device;
+    this.ownsDevice = !opts.device;
+    this.cache = new PipelineCache(this.device);
+    this.env = makeEnv(config.env);
+    this.layout = netLayout(netSpecFor(this.env, config));
+    this.paramCount = this.layout.total;
+    this.numUpdates = numUpdatesOf(config);
+    this.baseline = new RunningMeanBaseline(config.baselineDecay);
+    rolloutConstants(this.layout); // throws ConfigError on layers the kernel cannot hold
+    checkLimits(config, this.device, this.env, this.paramCount);
+    const d = this.device;
+    const S = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const P = this.paramCount;
+    this.paramsBuf = d.createBuffer({ label: 'θ', size: P * 4, usage: S });
+    this.adamM = d.createBuffer({ label: 'adam m', size: P * 4, usage: S });
+    this.adamV = d.createBuffer({ label: 'adam v', size: P * 4, usage: S });
+    d.queue.writeBuffer(this.paramsBuf, 0, initParams(this.layout, config.seed) as Float32Array<ArrayBuffer>);
+    this.staging = d.createBuffer({ label: 'engine staging', size: 32, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.sums = d.createBuffer({ label: 'target sums', size: 16, usage: S });
+    this.sumUniform = d.createBuffer({ label: 'target sums uniforms', size: SUM_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    d.queue.writeBuffer(this.sumUniform, 0, new UniformWriter(SUM_PARAMS).set('count', config.numEnvs * config.numSteps).data);
+    if (opts.profile && acquired.features.timestampQuery) {
+      const n = 16;
+      this.query = {
+        set: d.createQuerySet({ type: 'timestamp', count: 2 * n }),
+        resolve: d.createBuffer({ size: 2 * n * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
+        read: d.createBuffer({ size: 2 * n * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+        labels: [],
+      };
+    }
+  }
+
+  static async create(config: Config, acquired: AcquiredDevice, opts: GpuEngineOptions): Promise<GpuEngine> {
+    const e = new GpuEngine(config, acquired, opts);
+    const d = e.device;
+    e.rollout = await GpuRollout.create(d, e.cache, e.env, e.layout, config, e.paramsBuf, opts);
+    const b = e.rollout.buffers;
+    const options = learnerOptionsFor(config);
+    // critic targets as the CPU engine: GAE(λ)+V for gae, δ+V (λ = 0) for actor-critic, G_t (λ = 1) otherwise
+    const kind = psiKindFor(config.algo);
+    options.targetLambda = kind === 'gae' ? config.lambda : kind === 'actor-critic' ? 0 : 1;
+    e.learner = await GpuLearner.create({
+      device: d,
+      cache: e.cache,
+      layout: e.layout,
+      obsDim: e.env.obsDim,
+      actDim: e.env.actDim,
+      options,
+      buffers: {
+        obs: b.obs,
+        actions: b.actions,
+        logp: b.logp,
+        values: b.values,
+        rewards: b.rewards,
+        nextValues: b.nextValues,
+        flags: b.flags,
+        params: e.paramsBuf,
+        adamM: e.adamM,
+        adamV: e.adamV,
+      },
+    });
+    e.sumProg = await new Program({
+      name: 'target-mean',
+      code: targetMeanCode,
+      entryPoint: 'main',
+      bindings: [
+        { name: 'sp', kind: 'uniform' },
+        { name: 'aux', kind: 'read-only-storage' },
+        { name: 'sums', kind: 'storage' },
+      ],
+      constants: {},
+      workgroupSize: 256,
+    }).build(e.cache);
+    e.sumGroup = e.sumProg.bindGroup({ sp: e.sumUniform, aux: e.learner.aux, sums: e.sums });
+    const enc = d.createCommandEncoder({ label: 'init' });
+    e.rollout.encodeInit(enc);
+    d.queue.submit([enc.finish()]);
+    return e;
+  }
+
+  /** timestampWrites for the i-th profiled pass of this submit */
+  private stamp = (i: number, label: string): GPUComputePassTimestampWrites | undefined => {
+    const q = this.query;
+    if (!q || 2 * i + 1 >= q.set.count) return undefined;
+    q.labels[i] = label;
+    return { querySet: q.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
+  };
+
+  async collect(): Promise<void> {
+    const d = this.device;
+    const enc = d.createCommandEncoder({ label: 'collect' });
+    if (this.query) this.query.labels = [];
+    this.rollout.encodeCollect(enc, this.query ? this.stamp : undefined);
+    if (this.query) {
+      const n = this.query.labels.length;
+      enc.resolveQuerySet(this.query.set, 0, 2 * n, this.query.resolve, 0);
+      enc.copyBufferToBuffer(this.query.resolve, 0, this.query.read, 0, 2 * n * 8);
+    }
+    d.queue.submit([enc.finish()]);
+    if (this.query) await this.readProfile();
+    this.envSteps += this.config.numEnvs * this.config.numSteps;
+    this.collected = true;
+  }
+
+  private async readProfile(): Promise<void> {
+    const q = this.query!;
+    await q.read.mapAsync(GPUMapMode.READ);
+    const t = new BigInt64Array(q.read.getMappedRange().slice(0));
+    q.read.unmap();
+    const prof: KernelProfile = {};
+    q.labels.forEach((label, i) => {
+      if (!label) return;
+      prof[label] = (prof[label] ?? 0) + Number(t[2 * i + 1] - t[2 * i]) / 1e6;
+    });
+    this.profile = prof;
+  }
+
+  /** Per-kernel milliseconds of the last collect (timestamp queries) and update (wall clock). */
+  lastProfile(): KernelProfile {
+    return { ...this.profile };
+  }
+
+  private currentLr(): number {
+    const c = this.config;
+    return c.annealLr ? linearLr(c.lr, this.updates + 1, this.numUpdates) : c.lr;
+  }
+
+  async update(): Promise<UpdateStats> {
+    if (!this.collected) throw new Error('update() before collect()');
+    const c = this.config;
+    const d = this.device;
+    const lr = this.currentLr();
+    const ppo = c.algo === 'ppo';
+    const kind = psiKindFor(c.algo);
+    const t0 = performance.now();
+    const enc = d.createCommandEncoder({ label: 'update' });
+    this.learner.encodeUpdate(enc, { lr, shuffleStream: this.updates * (ppo ? c.epochs : 1), baseline: this.baseline.value });
+    // Σ targets (= G_t for the reinforce family) for the running baseline; aux is written by the scan
+    const pass = enc.beginComputePass({ label: 'target sums' });
+    this.sumProg.dispatch(pass, this.sumGroup, 1);
+    pass.end();
+    enc.copyBufferToBuffer(this.rollout.buffers.stats, 0, this.staging, 0, 16);
+    enc.copyBufferToBuffer(this.sums, 0, this.staging, 16, 16);
+    d.queue.submit([enc.finish()]);
+    const [ls, raw] = await Promise.all([
+      this.learner.readStats(),
+      this.staging.mapAsync(GPUMapMode.READ).then(() => {
+        const r = new Float32Array(this.staging.getMappedRange().slice(0));
+        this.staging.unmap();
+        return r;
+      }),
+    ]);
+    if (this.query) this.profile.learner = performance.now() - t0;
+    if (kind === 'reinforce-baseline' && raw[5] > 0) this.baseline.update(Float64Array.of(raw[4] / raw[5]), 1);
+    this.adamT = ls.adamT;
+    this.updates++;
+    this.collected = false;
+    const [sumRet, sumLen, count] = [raw[0], raw[1], raw[2]];
+    return this.stats(ls, lr, sumRet, sumLen, count);
+  }
+
+  private stats(ls: LearnStats, lr: number, sumRet: number, sumLen: number, count: number): UpdateStats {
+    return {
+      update: this.updates,
+      envSteps: this.envSteps,
+      episodicReturn: count > 0 ? sumRet / count : NaN,
+      episodicLength: count > 0 ? sumLen / count : NaN,
+      episodes: count,
+      policyLoss: ls.policyLoss,
+      valueLoss: ls.valueLoss,
+      entropy: ls.entropy,
+      approxKl: ls.approxKl,
+      clipFrac: ls.clipFrac,
+      gradNorm: ls.gradNorm,
+      lr,
+      epochsRun: ls.epochsRun,
+      nonFinite: ls.nonFinite,
+    };
+  }
+
+  async gradientEstimates(kinds: readonly EstimatorKind[], groups: number, opts: GradientEstimateOptions = {}): Promise<VarianceStats> {
+    if (!this.collected) throw new Error('gradientEstimates() before collect()');
+    if (opts.episodes === 'first') throw new UserError("gradientEstimates: episodes 'first' is not supported on the GPU backend yet (use the cpu backend)");
+    if (opts.lambda !== undefined && opts.lambda !== this.config.lambda) throw new UserError('gradientEstimates: a λ other than config.lambda is not supported on the GPU backend yet');
+    const N = this.config.numEnvs;
+    const G = Math.max(2, Math.min(groups, N));
+    const Pa = this.layout.actorSize;
+    const model = tabularModelOf(this.env);
+    let reference: Float64Array | undefined;
+    if (model) {
+      const theta = await this.getParams();
+      reference = Float64Array.from(exactGradient(model, theta.subarray(0, Pa), this.config.gamma).grad);
+    }
+    const direction = reference ? pickDirection(reference, undefined, Pa, new Float64Array(Pa)) : undefined;
+    const r = await this.learner.gradientEstimates(kinds, G, { baseline: this.baseline.value, direction });
+    // The learner averages over the T·n_g samples of a group; the estimator of the theory (and the CPU
+    // engine) is the mean over the group's n_g trajectories of Σ_t ∇log π Ψ_t: scale by T (T² for the
+    // trace). SNR is scale-free.
+    const T = this.config.numSteps;
+    const estimators: EstimatorStats[] = r.estimators.map((s) => {
+      const mean = s.mean.map((x) => x * T);
+      const out: EstimatorStats = { kind: s.kind, mean, traceCov: s.traceCov * T * T, snr: snr(s.meanSqNorm, s.traceCov), projections: s.projections.map((x) => x * T) };
+      if (reference) out.bias2 = bias2(mean, reference, Pa);
+      return out;
+    });
+    return { groups: G, envSteps: N * this.config.numSteps, direction: r.direction, reference, estimators };
+  }
+
+  private async read(buf: GPUBuffer, bytes = buf.size): Promise<ArrayBuffer> {
+    const d = this.device;
+    const staging = d.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = d.createCommandEncoder();
+    enc.copyBufferToBuffer(buf, 0, staging, 0, bytes);
+    d.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  async getParams(): Promise<Float32Array> {
+    return new Float32Array(await this.read(this.paramsBuf, this.paramCount * 4));
+  }
+
+  async snapshot(): Promise<EngineSnapshot> {
+    const b = this.rollout.buffers;
+    const s = this.rollout.sizes;
+    return {
+      update: this.updates,
+      envSteps: this.envSteps,
+      params: await this.getParams(),
+      adamM: new Float32Array(await this.read(this.adamM, this.paramCount * 4)),
+      adamV: new Float32Array(await this.read(this.adamV, this.paramCount * 4)),
+      adamT: this.adamT,
+      // the portable engine state, as the CPU engine writes it: envState [N][stateDim] f32,
+      // envStep [N] u32, epReturn [N] f64 (running return), epLength [N] u32 (the state's step count)
+      state: portableState(
+        this.env.stateDim,
+        new Float32Array(await this.read(b.envState, s.envState)),
+        new Uint32Array(await this.read(b.stepCount, s.stepCount)),
+        new Float32Array(await this.read(b.episode, s.episode)),
+      ),
+      scalars: { ...this.baseline.state() },
+    };
+  }
+
+  async restore(snap: EngineSnapshot): Promise<void> {
+    const N = this.config.numEnvs;
+    const need = <T extends Float32Array | Float64Array | Uint32Array>(name: string, len: number, ctor: new (n: number) => T): T => {
+      const a = snap.state[name];
+      if (!a || !(a instanceof ctor) || a.length !== len) {
+        throw new CheckpointError(`checkpoint does not fit this run: state ${name} must be ${ctor.name}[${len}] (was it saved with another env count or backend?)`);
+      }
+      return a as T;
+    };
+    if (snap.params.length !== this.paramCount) throw new CheckpointError(`checkpoint has ${snap.params.length} parameters, the network has ${this.paramCount}`);
+    const envState = need('envState', N * this.env.stateDim, Float32Array);
+    const envStep = need('envStep', N, Uint32Array);
+    const epReturn = need('epReturn', N, Float64Array);
+    need('epLength', N, Uint32Array);
+    // episode sums per env: (running return, finished returns, finished lengths, finished count)
+    const episode = new Float32Array(N * 4);
+    for (let e = 0; e < N; e++) episode[4 * e] = epReturn[e];
+    const q = this.device.queue;
+    const b = this.rollout.buffers;
+    q.writeBuffer(this.paramsBuf, 0, snap.params as Float32Array<ArrayBuffer>);
+    q.writeBuffer(this.adamM, 0, snap.adamM as Float32Array<ArrayBuffer>);
+    q.writeBuffer(this.adamV, 0, snap.adamV as Float32Array<ArrayBuffer>);
+    q.writeBuffer(b.envState, 0, envState as Float32Array<ArrayBuffer>);
+    q.writeBuffer(b.stepCount, 0, envStep as Uint32Array<ArrayBuffer>);
+    q.writeBuffer(b.episode, 0, episode as Float32Array<ArrayBuffer>);
+    this.learner.setAdamStep(snap.adamT);
+    this.adamT = snap.adamT;
+    this.updates = snap.update;
+    this.envSteps = snap.envSteps;
+    this.baseline.restore({ baseline: snap.scalars.baseline ?? 0, baselineCount: snap.scalars.baselineCount ?? 0 });
+    this.collected = false;
+  }
+
+  dispose(): void {
+    this.rollout.destroy();
+    this.learner.destroy();
+    for (const b of [this.paramsBuf, this.adamM, this.adamV, this.staging, this.sums, this.sumUniform]) b.destroy();
+    if (this.query) {
+      this.query.set.destroy();
+      this.query.resolve.destroy();
+      this.query.read.destroy();
+    }
+    if (this.ownsDevice) this.device.destroy();
+  }
+}
+
+/** The GPU buffers as the portable snapshot state both engines read and write. */
+function portableState(stateDim: number, envState: Float32Array, envStep: Uint32Array, episode: Float32Array) {
+  const N = envStep.length;
+  const epReturn = new Float64Array(N);
+  const epLength = new Uint32Array(N);
+  for (let e = 0; e < N; e++) {
+    epReturn[e] = episode[4 * e];
+    epLength[e] = envState[e * stateDim + stateDim - 1];
+  }
+  return { envState, envStep, epReturn, epLength };
+}

@@ -1,0 +1,191 @@
+/**
+ * Plain-TS arithmetic of the GPU learner: the uniform / control structs (twins of
+ * shaders/learn/common.wgsl, pinned by tests/unit/learn-plan.test.ts), minibatch and split-K chunk
+ * bounds, GEMM tile shapes. Nothing here touches a device.
+ */
+import { ceilDiv, StructLayout } from '../dispatch';
+import type { EstimatorKind } from '../../../core/types';
+import { ESTIMATORS } from '../../../core/types';
+
+/** `struct LearnParams` of common.wgsl, in order. */
+export const LEARN_PARAMS = new StructLayout([
+  ['T', 'u32'],
+  ['N', 'u32'],
+  ['batch', 'u32'],
+  ['psiKind', 'u32'],
+  ['gamma', 'f32'],
+  ['lambda', 'f32'],
+  ['targetLambda', 'f32'],
+  ['baseline', 'f32'],
+  ['lossMode', 'u32'],
+  ['normAdv', 'u32'],
+  ['clipEps', 'f32'],
+  ['entCoef', 'f32'],
+  ['vfCoef', 'f32'],
+  ['klCoef', 'f32'],
+  ['targetKl', 'f32'],
+  ['maxGradNorm', 'f32'],
+  ['lr', 'f32'],
+  ['beta1', 'f32'],
+  ['beta2', 'f32'],
+  ['adamEps', 'f32'],
+  ['rows', 'u32'],
+  ['mbStart', 'u32'],
+  ['slot', 'u32'],
+  ['firstOfEpoch', 'u32'],
+  ['lastOfEpoch', 'u32'],
+  ['gatherMode', 'u32'],
+  ['groups', 'u32'],
+  ['subSplit', 'u32'],
+  ['key0', 'u32'],
+  ['key1', 'u32'],
+  ['key2', 'u32'],
+  ['key3', 'u32'],
+  ['units', 'u32'],
+  ['gradCount', 'u32'],
+  ['gradStride', 'u32'],
+  ['unitRows', 'u32'],
+]);
+
+/** `struct LearnCtrl` of common.wgsl, in order (device-side state of one update). */
+export const LEARN_CTRL = new StructLayout([
+  ['stop', 'u32'],
+  ['apply', 'u32'],
+  ['adamT', 'u32'],
+  ['nonFinite', 'u32'],
+  ['epochsRun', 'u32'],
+  ['stepsApplied', 'u32'],
+  ['clipCoef', 'f32'],
+  ['stepSize', 'f32'],
+  ['bc2Sqrt', 'f32'],
+  ['gradNorm', 'f32'],
+  ['advMean', 'f32'],
+  ['advInvStd', 'f32'],
+  ['count', 'f32'],
+  ['invCount', 'f32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
+]);
+
+/** Bytes between two LearnParams slots of the per-minibatch table (copy offsets must be multiples of 4; 256 keeps them bindable). */
+export const PARAMS_SLOT_BYTES = 256;
+
+/** Ψ kind ids of the scan kernel (the ESTIMATORS order of core/types.ts). */
+export function psiKindId(kind: EstimatorKind): number {
+  const k = ESTIMATORS.indexOf(kind);
+  if (k < 0) throw new Error(`unknown estimator ${kind}`);
+  return k;
+}
+
+/** Loss modes of loss.wgsl. */
+export const LOSS_MODE = { ppo: 0, pg: 1, score: 2 } as const;
+export type LossMode = keyof typeof LOSS_MODE;
+
+/** Per-minibatch statistics written by finalize.wgsl: stats[slot·STATS_FLOATS + k]. */
+export const STATS_FIELDS = ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'clipFrac', 'gradNorm', 'applied', 'count'] as const;
+export const STATS_FLOATS = 8;
+
+/** Per-workgroup partial sums of the loss kernel (same order as STATS_FIELDS' first five, then count). */
+export const LOSS_PARTIAL_FLOATS = 8;
+
+/** Flags bits of the rollout (bit 2 is the learner's padding mask: set = not a real sample). */
+export const FLAG_TERMINATED = 1;
+export const FLAG_TRUNCATED = 2;
+export const FLAG_PADDING = 4;
+
+/**
+ * Minibatch m of M over a batch of B positions of the epoch's permutation:
+ *   positions [⌊m·B/M⌋, ⌊(m+1)·B/M⌋)
+ * (all B samples are used every epoch; sizes differ by at most one). Returns [start, end).
+ */
+export function minibatchBounds(m: number, M: number, B: number): [number, number] {
+  return [Math.floor((m * B) / M), Math.floor(((m + 1) * B) / M)];
+}
+
+/** ⌊a·b / c⌋ exactly (a·b < 2⁵³). The WGSL twin is u64_mul_div in common.wgsl. */
+export function mulDiv(a: number, b: number, c: number): number {
+  return Math.floor((a * b) / c);
+}
+
+/**
+ * Rows [start, end) of split-K chunk c: the batch holds G groups in group-major order, group g covering
+ * units [⌊g·U/G⌋, ⌊(g+1)·U/G⌋) of `unitRows` rows each, and each group is split into S sub-chunks:
+ *   g0 = unitRows·⌊g·U/G⌋, len = unitRows·⌊(g+1)·U/G⌋ − g0,  [g0 + ⌊s·len/S⌋, g0 + ⌊(s+1)·len/S⌋),  c = g·S + s.
+ * Training uses G = 1 (U = rows, unitRows = 1); the variance pass uses G env groups (U = N envs,
+ * unitRows = T steps). Twin of chunk_bounds in common.wgsl.
+ */
+export function chunkBounds(c: number, G: number, S: number, units: number, unitRows: number): [number, number] {
+  const g = Math.floor(c / S);
+  const s = c % S;
+  const g0 = unitRows * mulDiv(g, units, G);
+  const g1 = unitRows * mulDiv(g + 1, units, G);
+  const len = g1 - g0;
+  return [g0 + mulDiv(s, len, S), g0 + mulDiv(s + 1, len, S)];
+}
+
+/** Env group of env e when N envs are split into G groups: the g with ⌊g·N/G⌋ ≤ e < ⌊(g+1)·N/G⌋. */
+export function groupOfEnv(e: number, N: number, G: number): number {
+  let g = Math.min(G - 1, Math.floor((e * G) / N));
+  while (g > 0 && mulDiv(g, N, G) > e) g--;
+  while (g + 1 < G && mulDiv(g + 1, N, G) <= e) g++;
+  return g;
+}
+
+/**
+ * Split-K factor for reducing over `rows` batch rows: about `rowsPerChunk` rows per chunk, at most
+ * `maxChunks`, and at most what keeps the partial-gradient buffer (chunks × P floats) under `maxBytes`.
+ */
+export function splitCount(rows: number, paramCount: number, rowsPerChunk = 1024, maxChunks = 256, maxBytes = 64 * 2 ** 20): number {
+  const byMem = Math.max(1, Math.floor(maxBytes / (4 * Math.max(1, paramCount))));
+  return Math.max(1, Math.min(ceilDiv(rows, rowsPerChunk), maxChunks, byMem));
+}
+
+/** Threads per side of a GEMM workgroup and the K step: tile (4·TY) × (4·TX), (TILE_M + TILE_N)·KT ≤ 2048 floats of workgroup memory. */
+export interface GemmTile {
+  TX: number;
+  TY: number;
+  KT: number;
+}
+
+/** Tile class of a matrix side: 1 thread for ≤ 4 columns, 4 for ≤ 16, else 16 (64-wide tiles). */
+function sideThreads(n: number): number {
+  return n <= 4 ? 1 : n <= 16 ? 4 : 16;
+}
+
+/**
+ * The tile for an M × N output (each thread computes a 4×4 block): TX threads along N (1, 4 or 16 by
+ * N's size class), TY along M (1, 4, 16 by M's class; 256/TX for the batch-sized M of the row modes), and KT the largest power of two ≤ 16
+ * with (4·TY + 4·TX)·KT ≤ 2048 floats of workgroup memory. Few classes ⇒ few pipelines (layers of
+ * similar size share one: their sizes and offsets are runtime values).
+ */
+export function gemmTile(M: number, N: number): GemmTile {
+  const TX = sideThreads(N);
+  const TY = Math.min(256 / TX, M <= 64 ? (M <= 16 ? sideThreads(M) : 16) : 256);
+  let KT = 16;
+  while (KT > 1 && (4 * TY + 4 * TX) * KT > 2048) KT /= 2;
+  return { TX, TY, KT };
+}
+
+/** `struct GemmGeom` of gemm.wgsl. */
+export const GEMM_GEOM = new StructLayout([
+  ['IN', 'u32'],
+  ['OUT', 'u32'],
+  ['W_OFF', 'u32'],
+  ['B_OFF', 'u32'],
+  ['S0_STRIDE', 'u32'],
+  ['S0_OFF', 'u32'],
+  ['S1_STRIDE', 'u32'],
+  ['S1_OFF', 'u32'],
+  ['D_STRIDE', 'u32'],
+  ['D_OFF', 'u32'],
+  ['HAS_BIAS', 'u32'],
+  ['pad', 'u32'],
+]);
+
+/** `struct ColsumGeom` of colsum.wgsl. */
+export const COLSUM_GEOM = new StructLayout([
+  ['COLS', 'u32'],
+  ['STRIDE', 'u32'],
+  ['OFF', 'u32'],
+  ['DST_OFF', 'u32'],
+]);
