@@ -63,6 +63,8 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   } else {
     ctrl.apply = 0u;
     ctrl.nonFinite = 1u;
+    // the engine rolls the whole update back (as the CPU engine): skip the remaining minibatches
+    ctrl.stop = 1u;
   }
   let base = P.slot * 8u;
   for (var k = 0u; k < 5u; k = k + 1u) { stats[base + k] = red[k * WG_SIZE] / n; }

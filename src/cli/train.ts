@@ -66,7 +66,7 @@ export async function trainCommand(config: Config, given: Partial<Config>, flags
       lastPrint = row.wallS;
       process.stdout.write(`update ${row.update}/${trainer.numUpdates} steps ${row.envSteps} return ${fmt(row.episodicReturn)} sps ${Math.round(row.sps)}\n`);
     }
-    if (row.nonFinite) notice(`update ${row.update}: non-finite loss or gradient; the update was skipped`);
+    if (row.nonFinite) notice(`update ${row.update}: non-finite loss, gradient or parameter; rolled back to the last good parameters and optimiser state`);
     if (every > 0 && row.update % every === 0) await saveCheckpoint();
   };
 

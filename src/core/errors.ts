@@ -30,7 +30,15 @@ export class CheckpointError extends UserError {
 
 /** No usable WebGPU adapter / device, or a limit the requested run does not fit in. */
 export class DeviceError extends UserError {
-  override readonly name = 'DeviceError';
+  override readonly name: string = 'DeviceError';
+}
+
+/**
+ * The WebGPU device went away under a running engine (driver reset, GPU removed, `device.destroy()`).
+ * The trainer answers it by rebuilding the engine from its last good snapshot.
+ */
+export class DeviceLostError extends DeviceError {
+  override readonly name = 'DeviceLostError';
 }
 
 export function formatValue(v: unknown): string {

@@ -165,5 +165,7 @@ export interface Engine {
   getParams(): Promise<Float32Array>;
   snapshot(): Promise<EngineSnapshot>;
   restore(s: EngineSnapshot): Promise<void>;
+  /** GPU engines: why the device was lost ("destroyed: …"), or null while it is alive */
+  deviceLost?(): string | null;
   dispose(): void;
 }

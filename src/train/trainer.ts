@@ -8,10 +8,15 @@
  *     emit a MetricRow (fixed names in metrics.ts)
  *
  * It never branches on the backend except where one is chosen (`createEngine`).
+ *
+ * A lost WebGPU device (driver reset, `device.destroy()`) does not end the run: GPU runs keep the
+ * engine's snapshot after every update; on a DeviceLostError the trainer builds a new engine (a new
+ * device; the CPU engine if no GPU engine can be built), restores that snapshot and redoes the update,
+ * so the run continues from the last update's parameters. `EngineOptions.notice` says so.
  */
 import { numUpdatesOf, validateConfig, type Config } from '../core/config';
-import { UserError } from '../core/errors';
-import type { Engine } from '../core/types';
+import { DeviceLostError, UserError } from '../core/errors';
+import type { Engine, EngineSnapshot } from '../core/types';
 import { psiKindFor } from '../estimators/returns';
 import { createCpuEngine } from '../backends/cpu/engine';
 import { checkCompatible, makeCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint';
@@ -27,11 +32,16 @@ export class NumericalFaultError extends UserError {
 export interface EngineOptions {
   /** a WebGPU entry point (navigator.gpu in the browser, the `webgpu` package's create([]) in Node) */
   gpu?: GPU;
-  /** called with a one-line notice the user should see (e.g. "using SwiftShader") */
-  notice?: (msg: string) => void;
+  /** called with a one-line notice the user should see (e.g. "using SwiftShader"; 'warn': a recovered device loss) */
+  notice?: (msg: string, level?: 'info' | 'warn') => void;
   /** use this engine instead of building one (tests, fault injection) */
   engine?: Engine;
+  /** rebuild the engine after a lost device (default: createEngine(config) with these options) */
+  rebuild?: (config: Config) => Promise<Engine>;
 }
+
+/** How many device losses one run recovers from before giving up. */
+const MAX_RECOVERIES = 3;
 
 /** The one place a backend is chosen. */
 export async function createEngine(config: Config, opts: EngineOptions = {}): Promise<Engine> {
@@ -56,22 +66,36 @@ export interface RunSummary {
 export class Trainer {
   readonly history: MetricRow[] = [];
   readonly numUpdates: number;
+  /** one line per recovered device loss (also sent to EngineOptions.notice) */
+  readonly recoveries: string[] = [];
   private wall0 = performance.now();
   private wallPrev = 0;
   private consecutiveFaults = 0;
+  /** GPU runs: the engine state after the last good update, to rebuild from after a lost device */
+  private lastGood: EngineSnapshot | null = null;
+  private current: Engine;
 
   private constructor(
     readonly config: Config,
-    readonly engine: Engine,
+    engine: Engine,
+    private readonly opts: EngineOptions,
     private updatesDone = 0,
   ) {
     this.numUpdates = numUpdatesOf(config);
+    this.current = engine;
+  }
+
+  /** The engine the run is on now (a new one after a recovered device loss). */
+  get engine(): Engine {
+    return this.current;
   }
 
   /** Validate `config` (partial configs are filled with defaults) and build its engine. */
   static async create(config: Partial<Config> | Config, opts: EngineOptions = {}): Promise<Trainer> {
     const c = validateConfig(config as Record<string, unknown>);
-    return new Trainer(c, await createEngine(c, opts));
+    const t = new Trainer(c, await createEngine(c, opts), opts);
+    await t.keepLastGood();
+    return t;
   }
 
   /**
@@ -89,7 +113,42 @@ export class Trainer {
       engine.dispose();
       throw e;
     }
-    return new Trainer(config, engine, c.snapshot.update);
+    const t = new Trainer(config, engine, opts, c.snapshot.update);
+    await t.keepLastGood();
+    return t;
+  }
+
+  /** Engines on a device that can be lost keep their state after each update. */
+  private async keepLastGood(): Promise<void> {
+    if (this.current.deviceLost) this.lastGood = await this.current.snapshot();
+  }
+
+  /**
+   * The device under the engine was lost: build a new engine (GPU first, else CPU), restore the last
+   * good snapshot, and carry on. Throws the original error when there is nothing to restore.
+   */
+  private async recover(e: DeviceLostError): Promise<void> {
+    const snap = this.lastGood;
+    if (!snap || this.recoveries.length >= MAX_RECOVERIES) throw e;
+    try {
+      this.current.dispose();
+    } catch {
+      /* it went with the device */
+    }
+    const say = this.opts.notice ?? (() => {});
+    let engine: Engine;
+    let where = 'a new GPU device';
+    try {
+      engine = this.opts.rebuild ? await this.opts.rebuild(this.config) : await createEngine(this.config, { ...this.opts, engine: undefined });
+    } catch (e2) {
+      where = `the CPU engine (no new GPU engine: ${(e2 as Error).message})`;
+      engine = createCpuEngine({ ...this.config, backend: 'cpu' });
+    }
+    await engine.restore(snap);
+    this.current = engine;
+    const line = `${e.message}; continuing on ${where} from update ${snap.update}`;
+    this.recoveries.push(line);
+    say(line, 'warn');
   }
 
   get update(): number {
@@ -102,6 +161,19 @@ export class Trainer {
   /** One rollout + update; returns its metric row (also appended to `history`). */
   async runUpdate(): Promise<MetricRow> {
     if (this.done) throw new UserError(`training is complete (${this.numUpdates} updates)`);
+    for (;;) {
+      try {
+        const row = await this.runUpdateOnce();
+        await this.keepLastGood();
+        return row;
+      } catch (e) {
+        if (!(e instanceof DeviceLostError)) throw e;
+        await this.recover(e);
+      }
+    }
+  }
+
+  private async runUpdateOnce(): Promise<MetricRow> {
     const t0 = performance.now();
     await this.engine.collect();
     let gradVariance = NaN;

@@ -80,7 +80,7 @@ async function portable(ck: Checkpoint, config: Config, gpu?: GPU): Promise<Chec
  * the user's and are rethrown.
  */
 async function makeTrainer(config: Config, ck: string | Checkpoint | undefined, label: string): Promise<{ trainer: Trainer; backend: Backend; detail: string; reason?: string }> {
-  const opts = (gpu?: GPU) => ({ gpu, notice: (m: string) => notice('info', `${label}: ${m}`) });
+  const opts = (gpu?: GPU) => ({ gpu, notice: (m: string, level: 'info' | 'warn' = 'info') => notice(level, `${label}: ${m}`) });
   const build = async (c: Config, gpu?: GPU): Promise<Trainer> => {
     if (ck === undefined) return Trainer.create(c, opts(gpu));
     const parsed = typeof ck === 'string' ? parseCheckpoint(ck) : ck;
@@ -172,6 +172,12 @@ class TrainSession {
         try {
           const row = await t.runUpdate();
           post({ type: 'train-row', runId: this.runId, index: i, row });
+          if (t.engine.backend !== this.backends[i]) {
+            // the trainer rebuilt its engine after a lost device and found no new GPU engine
+            this.backends[i] = t.engine.backend;
+            this.rescue[i] = null;
+            post({ type: 'train-backend', runId: this.runId, index: i, backend: t.engine.backend, detail: 'CPU engine (after the GPU device was lost)' });
+          }
           if (this.backends[i] === 'gpu' && row.update % RESCUE_EVERY === 0) this.rescue[i] = await t.checkpoint();
         } catch (e) {
           if (!(await this.recover(i, e))) return;

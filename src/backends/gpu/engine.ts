@@ -21,7 +21,7 @@
  */
 import targetMeanCode from '../../../shaders/target_mean.wgsl?raw';
 import { numUpdatesOf, type Config } from '../../core/config';
-import { CheckpointError, UserError } from '../../core/errors';
+import { CheckpointError, DeviceLostError, UserError } from '../../core/errors';
 import type { Engine, EngineSnapshot, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, UpdateStats, VarianceStats } from '../../core/types';
 import { makeEnv, tabularModelOf } from '../../envs';
 import { exactGradient } from '../../estimators/exact';
@@ -93,6 +93,10 @@ export class GpuEngine implements Engine {
   private readonly ownsDevice: boolean;
   private readonly query?: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer; labels: string[] };
   private profile: KernelProfile = {};
+  /** θ, m, v before the update in flight: a non-finite update is rolled back to them */
+  private readonly backup: GPUBuffer[];
+  private lost: string | null = null;
+  private disposed = false;
 
   private constructor(
     readonly config: Config,
@@ -115,7 +119,11 @@ export class GpuEngine implements Engine {
     this.paramsBuf = d.createBuffer({ label: 'θ', size: P * 4, usage: S });
     this.adamM = d.createBuffer({ label: 'adam m', size: P * 4, usage: S });
     this.adamV = d.createBuffer({ label: 'adam v', size: P * 4, usage: S });
+    this.backup = ['θ', 'adam m', 'adam v'].map((n) => d.createBuffer({ label: `${n} (last good)`, size: P * 4, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }));
     d.queue.writeBuffer(this.paramsBuf, 0, initParams(this.layout, config.seed) as Float32Array<ArrayBuffer>);
+    d.lost.then((info) => {
+      if (!this.disposed) this.lost = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
+    });
     this.staging = d.createBuffer({ label: 'engine staging', size: 32, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.sums = d.createBuffer({ label: 'target sums', size: 16, usage: S });
     this.sumUniform = d.createBuffer({ label: 'target sums uniforms', size: SUM_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -187,7 +195,31 @@ export class GpuEngine implements Engine {
     return { querySet: q.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
   };
 
+  /** Why the device was lost (null while it is alive); the trainer rebuilds the engine on it. */
+  deviceLost(): string | null {
+    return this.lost;
+  }
+
+  /**
+   * Run a device round trip; if it fails because the device was lost, say so with a DeviceLostError
+   * (the rejection of a map on a lost device says nothing useful on its own).
+   */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    if (this.lost) throw new DeviceLostError(`the WebGPU device was lost (${this.lost})`);
+    try {
+      return await work();
+    } catch (e) {
+      if (!this.lost) await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
+      if (this.lost) throw new DeviceLostError(`the WebGPU device was lost (${this.lost})`);
+      throw e;
+    }
+  }
+
   async collect(): Promise<void> {
+    return this.guard(() => this.collectOnDevice());
+  }
+
+  private async collectOnDevice(): Promise<void> {
     const d = this.device;
     const enc = d.createCommandEncoder({ label: 'collect' });
     if (this.query) this.query.labels = [];
@@ -228,6 +260,10 @@ export class GpuEngine implements Engine {
 
   async update(): Promise<UpdateStats> {
     if (!this.collected) throw new Error('update() before collect()');
+    return this.guard(() => this.updateOnDevice());
+  }
+
+  private async updateOnDevice(): Promise<UpdateStats> {
     const c = this.config;
     const d = this.device;
     const lr = this.currentLr();
@@ -235,6 +271,9 @@ export class GpuEngine implements Engine {
     const kind = psiKindFor(c.algo);
     const t0 = performance.now();
     const enc = d.createCommandEncoder({ label: 'update' });
+    const live = [this.paramsBuf, this.adamM, this.adamV];
+    const bytes = this.paramCount * 4;
+    live.forEach((b, i) => enc.copyBufferToBuffer(b, 0, this.backup[i], 0, bytes));
     this.learner.encodeUpdate(enc, { lr, shuffleStream: this.updates * (ppo ? c.epochs : 1), baseline: this.baseline.value });
     // Σ targets (= G_t for the reinforce family) for the running baseline; aux is written by the scan
     const pass = enc.beginComputePass({ label: 'target sums' });
@@ -252,8 +291,16 @@ export class GpuEngine implements Engine {
       }),
     ]);
     if (this.query) this.profile.learner = performance.now() - t0;
-    if (kind === 'reinforce-baseline' && raw[5] > 0) this.baseline.update(Float64Array.of(raw[4] / raw[5]), 1);
-    this.adamT = ls.adamT;
+    if (ls.nonFinite) {
+      // as the CPU engine: the whole update is undone (the learner stopped at the faulty minibatch)
+      const undo = d.createCommandEncoder({ label: 'roll back non-finite update' });
+      live.forEach((b, i) => undo.copyBufferToBuffer(this.backup[i], 0, b, 0, bytes));
+      d.queue.submit([undo.finish()]);
+      this.learner.setAdamStep(this.adamT);
+    } else {
+      if (kind === 'reinforce-baseline' && raw[5] > 0) this.baseline.update(Float64Array.of(raw[4] / raw[5]), 1);
+      this.adamT = ls.adamT;
+    }
     this.updates++;
     this.collected = false;
     const [sumRet, sumLen, count] = [raw[0], raw[1], raw[2]];
@@ -321,10 +368,14 @@ export class GpuEngine implements Engine {
   }
 
   async getParams(): Promise<Float32Array> {
-    return new Float32Array(await this.read(this.paramsBuf, this.paramCount * 4));
+    return this.guard(async () => new Float32Array(await this.read(this.paramsBuf, this.paramCount * 4)));
   }
 
   async snapshot(): Promise<EngineSnapshot> {
+    return this.guard(() => this.snapshotOnDevice());
+  }
+
+  private async snapshotOnDevice(): Promise<EngineSnapshot> {
     const b = this.rollout.buffers;
     const s = this.rollout.sizes;
     return {
@@ -380,6 +431,8 @@ export class GpuEngine implements Engine {
   }
 
   dispose(): void {
+    this.disposed = true;
+    for (const b of this.backup) b.destroy();
     this.rollout.destroy();
     this.learner.destroy();
     for (const b of [this.paramsBuf, this.adamM, this.adamV, this.staging, this.sums, this.sumUniform]) b.destroy();
