@@ -55,7 +55,7 @@ export async function benchCommand(opts: Record<string, unknown>): Promise<numbe
   for (const backend of backends) {
     for (const envs of envCounts) {
       const config = configFromStrings({ ...given, backend, numEnvs: String(envs) });
-      const engine = await createEngine(config, { notice: (m) => process.stderr.write(`policygrad: ${m}\n`) });
+      const engine = await createEngine(config, { profile: Boolean(opts.profile), notice: (m) => process.stderr.write(`policygrad: ${m}\n`) });
       try {
         for (const mode of modes) {
           const { sps, reps } = await measure(engine, mode, envs * config.numSteps, seconds);
@@ -64,9 +64,10 @@ export async function benchCommand(opts: Record<string, unknown>): Promise<numbe
           if (opts.json) process.stdout.write(JSON.stringify({ event: 'bench', ...cell }) + '\n');
           else process.stderr.write(`  ${backend} ${envs} envs ${mode}: ${Math.round(sps)} env-steps/s (${reps} reps)\n`);
         }
-        const prof = (engine as unknown as { profile?: () => Promise<Record<string, number>> }).profile;
+        // GPU: per-kernel ms of the last rollout from timestamp queries, and the last update's wall ms
+        const prof = (engine as unknown as { lastProfile?: () => Record<string, number> }).lastProfile;
         if (opts.profile && prof) {
-          const p = await prof.call(engine);
+          const p = prof.call(engine);
           if (opts.json) process.stdout.write(JSON.stringify({ event: 'profile', backend, envs, kernel_ms: p }) + '\n');
           else for (const [k, ms] of Object.entries(p)) process.stderr.write(`    ${k}: ${ms.toFixed(3)} ms\n`);
         }

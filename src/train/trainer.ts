@@ -36,6 +36,8 @@ export interface EngineOptions {
   notice?: (msg: string, level?: 'info' | 'warn') => void;
   /** use this engine instead of building one (tests, fault injection) */
   engine?: Engine;
+  /** GPU: time every kernel with timestamp queries (engine.lastProfile()) */
+  profile?: boolean;
   /** rebuild the engine after a lost device (default: createEngine(config) with these options) */
   rebuild?: (config: Config) => Promise<Engine>;
 }
