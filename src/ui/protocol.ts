@@ -49,6 +49,8 @@ export type FromWorker =
   /** the backend run `index` actually uses (GPU may fall back to CPU) */
   | { type: 'train-backend'; runId: number; index: number; backend: Backend; detail: string }
   | { type: 'checkpoint'; reqId: number; text: string; name: string }
+  /** run `index`'s checkpoint at `update` was written to IndexedDB (src/ui/autosave.ts) */
+  | { type: 'autosaved'; runId: number; index: number; update: number }
   /**
    * `actor`: the frozen policy's actor parameters when the env is tabular (θ = logits [nObs][nActions],
    * the layout of `stats.reference`), so the page can show the point the exact ∇J is taken at.

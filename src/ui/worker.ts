@@ -11,6 +11,7 @@ import { ConfigError, CheckpointError, DeviceError, UserError } from '../core/er
 import type { Backend } from '../core/types';
 import { Trainer } from '../train/trainer';
 import { parseCheckpoint, serializeCheckpoint, type Checkpoint } from '../train/checkpoint';
+import { saveCheckpoint } from './autosave';
 import type { FromWorker, RunSpec, ToWorker, VarianceSweep } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -111,8 +112,11 @@ async function makeTrainer(config: Config, ck: string | Checkpoint | undefined, 
 // ---------------------------------------------------------------------------------------------
 // Training: several runs side by side, one update of each in turn
 
-/** GPU runs keep a checkpoint this often, to continue on the CPU if the device is lost. */
-const RESCUE_EVERY = 10;
+/**
+ * Every run's checkpoint is written to IndexedDB this often (and when it ends or pauses); GPU runs
+ * also keep it in memory, to continue on the CPU if the device is lost for good.
+ */
+const CHECKPOINT_EVERY = 10;
 
 class TrainSession {
   trainers: Trainer[] = [];
@@ -161,6 +165,9 @@ class TrainSession {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       if (this.paused) {
+        // between updates: autosave every run where it stands, then wait
+        for (let i = 0; i < this.trainers.length && !this.stopped; i++) if (this.trainers[i].update > 0) await this.keep(i).catch(() => {});
+        if (!this.paused || this.stopped) continue;
         await new Promise<void>((r) => (this.wake = r));
         continue;
       }
@@ -178,7 +185,7 @@ class TrainSession {
             this.rescue[i] = null;
             post({ type: 'train-backend', runId: this.runId, index: i, backend: t.engine.backend, detail: 'CPU engine (after the GPU device was lost)' });
           }
-          if (this.backends[i] === 'gpu' && row.update % RESCUE_EVERY === 0) this.rescue[i] = await t.checkpoint();
+          if (row.update % CHECKPOINT_EVERY === 0 || t.done) await this.keep(i);
         } catch (e) {
           if (!(await this.recover(i, e))) return;
         }
@@ -190,6 +197,21 @@ class TrainSession {
       }
     }
   }
+
+  /** Take run i's checkpoint: the in-memory rescue copy (GPU runs) and the IndexedDB autosave. */
+  private async keep(i: number): Promise<void> {
+    const ck = await this.trainers[i].checkpoint();
+    if (this.backends[i] === 'gpu') this.rescue[i] = ck;
+    try {
+      await saveCheckpoint({ name: checkpointName(ck), env: ck.config.env, algo: ck.config.algo, update: ck.snapshot.update, text: serializeCheckpoint(ck) });
+      post({ type: 'autosaved', runId: this.runId, index: i, update: ck.snapshot.update });
+    } catch (e) {
+      if (!this.autosaveFailed) notice('warn', `Could not autosave checkpoints in this browser (${errorMessage(e)}); use “Save checkpoint”.`);
+      this.autosaveFailed = true;
+    }
+  }
+
+  private autosaveFailed = false;
 
   /** A GPU failure (lost device) moves the run to the CPU engine from its last checkpoint. */
   private async recover(i: number, e: unknown): Promise<boolean> {
@@ -257,7 +279,7 @@ class TrainSession {
     const t = this.trainers[index];
     if (!t) throw new UserError('no such run');
     const ck = await t.checkpoint();
-    return { text: serializeCheckpoint(ck), name: `policygrad-${ck.config.env}-${ck.config.algo}-u${ck.snapshot.update}.json` };
+    return { text: serializeCheckpoint(ck), name: checkpointName(ck) };
   }
 
   /** Test hook: destroy the GPU device under run `index`, as a driver reset would. */
@@ -266,6 +288,10 @@ class TrainSession {
     if (engine?.device && typeof engine.device.destroy === 'function') engine.device.destroy();
     else notice('warn', 'this run has no GPU device to lose');
   }
+}
+
+function checkpointName(ck: Checkpoint): string {
+  return `policygrad-${ck.config.env}-${ck.config.algo}-u${ck.snapshot.update}.json`;
 }
 
 let session: TrainSession | null = null;

@@ -9,6 +9,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { FIELDS, type Config, type FieldName } from '../../core/config';
 import { ALGOS, type Algo, type Backend } from '../../core/types';
 import { parseCheckpoint } from '../../train/checkpoint';
+import { listSaved, loadSaved, type SavedSummary } from '../autosave';
 import { CheckpointError } from '../../core/errors';
 import { base, ALGO_COLORS } from '../styles';
 import { PageBase } from './page-base';
@@ -48,6 +49,8 @@ export class PgTrainerPage extends PageBase {
   @state() private charts = { ret: [[]] as (number | null)[][], variance: [[]] as (number | null)[][], snr: [[]] as (number | null)[][], sps: [[]] as (number | null)[][] };
   @state() private loaded: { name: string; text: string; algo: Algo } | null = null;
   @state() private ckIndex = 0;
+  @state() private saved: SavedSummary[] = [];
+  @state() private savedKey = '';
 
   private client: WorkerClient | null = null;
   private runId = 0;
@@ -114,6 +117,11 @@ export class PgTrainerPage extends PageBase {
       }
     `,
   ];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.refreshSaved();
+  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -242,9 +250,43 @@ export class PgTrainerPage extends PageBase {
     const file = input.files?.[0];
     input.value = '';
     if (!file) return;
+    let text: string;
+    try {
+      text = await file.text();
+    } catch (err) {
+      this.message = `Could not load "${file.name}": ${(err as Error).message}`;
+      return;
+    }
+    this.applyCheckpoint(text, file.name);
+  }
+
+  /** The autosaved checkpoints in this browser (IndexedDB), newest first. */
+  private async refreshSaved(): Promise<void> {
+    try {
+      this.saved = await listSaved();
+      if (!this.saved.some((x) => x.key === this.savedKey)) this.savedKey = this.saved[0]?.key ?? '';
+    } catch {
+      this.saved = [];
+    }
+  }
+
+  private async restoreSaved(): Promise<void> {
+    const key = this.savedKey || this.saved[0]?.key;
+    if (!key) return;
+    try {
+      const row = await loadSaved(key);
+      if (!row) throw new Error('it is no longer stored');
+      this.applyCheckpoint(row.text, row.name);
+    } catch (err) {
+      this.message = `Could not restore the autosaved checkpoint: ${(err as Error).message}`;
+    }
+  }
+
+  /** Take a checkpoint's settings into the form; Start continues from it. */
+  private applyCheckpoint(text: string, name: string): void {
+    const file = { name };
     this.loaded = null;
     try {
-      const text = await file.text();
       const ck = parseCheckpoint(text);
       const texts: Record<string, string> = { ...this.texts };
       for (const k of [...BASIC, ...HYPER]) texts[k] = fieldText(k, ck.config[k]);
@@ -290,6 +332,9 @@ export class PgTrainerPage extends PageBase {
       }
       case 'checkpoint':
         if (this.pendingCk.delete(m.reqId)) download(m.name, m.text);
+        break;
+      case 'autosaved':
+        void this.refreshSaved();
         break;
       case 'notice':
         if (!this.notices.some((n) => n.text === m.message)) this.notices = [...this.notices.slice(-5), { level: m.level, text: m.message }];
@@ -369,6 +414,12 @@ export class PgTrainerPage extends PageBase {
           </select>
           <button id="save-ck" ?disabled=${this.runNames.length === 0 || this.runState === 'starting'} @click=${this.saveCheckpoint}>Save checkpoint</button>
           <label>Load checkpoint <input id="load-ck" type="file" accept=".json,application/json" ?disabled=${running} @change=${this.loadCheckpoint} /></label>
+          ${this.saved.length
+            ? html`<select id="autosaved" aria-label="autosaved checkpoint" ?disabled=${running} @change=${(e: Event) => (this.savedKey = (e.target as HTMLSelectElement).value)}>
+                  ${this.saved.map((x) => html`<option value=${x.key} ?selected=${x.key === this.savedKey}>${x.env} ${x.algo} u${x.update} (${new Date(x.savedAt).toLocaleTimeString()})</option>`)}
+                </select>
+                <button id="restore-ck" ?disabled=${running} @click=${this.restoreSaved}>Restore autosaved</button>`
+            : nothing}
           ${this.loaded ? html`<span class="muted">loaded: ${this.loaded.name}</span>` : nothing}
         </div>
         ${this.message ? html`<div class="notice ${this.runState === 'error' || this.message.startsWith('Fix') || this.message.startsWith('Could') ? 'bad' : ''}" id="message" role="status">${this.message}</div>` : nothing}
