@@ -8,9 +8,8 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { FIELDS, type Config, type FieldName } from '../../core/config';
 import type { Backend } from '../../core/types';
 import { base, ALGO_COLORS } from '../styles';
-import { PageBase } from './page-base';
+import { PageBase, WorkerPage } from './page-base';
 import { checkNumber, defaultTexts, fieldHint, validateTexts, type FieldErrors } from '../form';
-import { WorkerClient } from '../worker-client';
 import type { FromWorker } from '../protocol';
 import type { GpuAvailability } from '../gpu-detect';
 import type { FieldInputDetail } from '../components/pg-field';
@@ -29,18 +28,15 @@ export const BENCH_DEFAULTS: Record<string, string> = {
 };
 
 @customElement('pg-bench-page')
-export class PgBenchPage extends PageBase {
+export class PgBenchPage extends WorkerPage {
   readonly page = 'bench' as const;
   /** WebGPU availability (from <pg-app>) */
   @property({ attribute: false }) gpu: GpuAvailability | null = null;
 
-  @state() private texts: Record<string, string> = { ...BENCH_DEFAULTS };
-  @state() private errors: FieldErrors = {};
   @state() private running = false;
   @state() private points: Record<Backend, Map<number, number>> = { gpu: new Map(), cpu: new Map() };
   @state() private notices: string[] = [];
   @state() private message = '';
-  private client: WorkerClient | null = null;
   private reqId = 0;
 
   static override styles = [
@@ -61,20 +57,11 @@ export class PgBenchPage extends PageBase {
     `,
   ];
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.client?.terminate();
-    this.client = null;
+  protected get defaults(): Record<string, string> {
+    return BENCH_DEFAULTS;
   }
 
-  override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('params')) {
-      this.texts = { ...BENCH_DEFAULTS, ...this.params };
-      this.errors = this.validate().errors;
-    }
-  }
-
-  private validate(): { config?: Config; envCounts?: number[]; updates?: number; errors: FieldErrors } {
+  protected validate(): { config?: Config; envCounts?: number[]; updates?: number; errors: FieldErrors } {
     const texts: Record<string, string> = {};
     for (const k of CONFIG_FIELDS) texts[k] = this.texts[k] ?? '';
     const { config, errors } = validateTexts(texts);
@@ -109,19 +96,16 @@ export class PgBenchPage extends PageBase {
       this.message = 'Fix the highlighted fields; nothing was started.';
       return;
     }
-    if (!this.client) {
-      this.client = new WorkerClient();
-      this.client.on((m) => this.onWorker(m));
-    }
-    this.reqId = this.client.id();
+    const w = this.worker();
+    this.reqId = w.id();
     this.points = { gpu: new Map(), cpu: new Map() };
     this.notices = [];
     this.message = '';
     this.running = true;
-    this.client.send({ type: 'bench', reqId: this.reqId, config: v.config, envCounts: v.envCounts, backends: ['cpu', 'gpu'], updates: v.updates });
+    w.send({ type: 'bench', reqId: this.reqId, config: v.config, envCounts: v.envCounts, backends: ['cpu', 'gpu'], updates: v.updates });
   }
 
-  private onWorker(m: FromWorker): void {
+  protected onWorker(m: FromWorker): void {
     if ('reqId' in m && m.reqId !== undefined && m.reqId !== this.reqId) return;
     switch (m.type) {
       case 'bench-point': {

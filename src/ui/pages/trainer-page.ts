@@ -12,10 +12,10 @@ import { parseCheckpoint } from '../../train/checkpoint';
 import { listSaved, loadSaved, type SavedSummary } from '../autosave';
 import { CheckpointError } from '../../core/errors';
 import { base, ALGO_COLORS } from '../styles';
-import { PageBase } from './page-base';
+import { PageBase, WorkerPage } from './page-base';
 import { defaultTexts, fieldHint, parseEstimators, validateTexts, fieldText, type FieldErrors } from '../form';
 import { RunSeries } from '../series';
-import { WorkerClient, download } from '../worker-client';
+import { download } from '../worker-client';
 import type { FromWorker, RunState } from '../protocol';
 import type { GpuAvailability } from '../gpu-detect';
 import type { FieldInputDetail } from '../components/pg-field';
@@ -35,13 +35,11 @@ const LABELS: Partial<Record<FieldName, string>> = { numEnvs: 'env count', numSt
 export const TRAINER_DEFAULTS: Record<string, string> = { ...defaultTexts(), backend: 'gpu', varianceEvery: '4', estimators: 'reinforce-rtg,ppo' };
 
 @customElement('pg-trainer-page')
-export class PgTrainerPage extends PageBase {
+export class PgTrainerPage extends WorkerPage {
   readonly page = 'trainer' as const;
   /** WebGPU availability on this page (from <pg-app>) */
   @property({ attribute: false }) gpu: GpuAvailability | null = null;
 
-  @state() private texts: Record<string, string> = { ...TRAINER_DEFAULTS };
-  @state() private errors: FieldErrors = {};
   @state() private runState: RunState = 'idle';
   @state() private message = '';
   @state() private notices: { level: string; text: string }[] = [];
@@ -52,7 +50,6 @@ export class PgTrainerPage extends PageBase {
   @state() private saved: SavedSummary[] = [];
   @state() private savedKey = '';
 
-  private client: WorkerClient | null = null;
   private runId = 0;
   private runNames: string[] = [];
   private runConfig: Config | null = null;
@@ -123,29 +120,12 @@ export class PgTrainerPage extends PageBase {
     void this.refreshSaved();
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.client?.terminate();
-    this.client = null;
-  }
-
-  override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('params')) {
-      this.texts = { ...TRAINER_DEFAULTS, ...this.params };
-      this.errors = this.validate().errors;
-    }
-  }
-
-  private worker(): WorkerClient {
-    if (!this.client) {
-      this.client = new WorkerClient();
-      this.client.on((m) => this.onWorker(m));
-    }
-    return this.client;
+  protected get defaults(): Record<string, string> {
+    return TRAINER_DEFAULTS;
   }
 
   /** Config texts (without the page's own keys) and the estimator list, validated. */
-  private validate(): { configs?: Config[]; errors: FieldErrors } {
+  protected validate(): { configs?: Config[]; errors: FieldErrors } {
     const texts: Record<string, string> = {};
     for (const k of [...BASIC, ...HYPER]) texts[k] = this.texts[k] ?? fieldText(k, FIELDS[k].default);
     const { config, errors } = validateTexts(texts);
@@ -305,7 +285,7 @@ export class PgTrainerPage extends PageBase {
   // ------------------------------------------------------------------------------------------
   // Worker messages
 
-  private onWorker(m: FromWorker): void {
+  protected onWorker(m: FromWorker): void {
     if ('runId' in m && m.runId !== this.runId) return;
     switch (m.type) {
       case 'train-row':

@@ -10,10 +10,9 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { FIELDS, type Config, type FieldName } from '../../core/config';
 import { ESTIMATORS, type EstimatorKind, type VarianceStats, type Backend } from '../../core/types';
 import { base, ALGO_COLORS } from '../styles';
-import { PageBase } from './page-base';
+import { PageBase, WorkerPage } from './page-base';
 import { checkField, checkNumber, defaultTexts, fieldHint, validateTexts, type FieldErrors } from '../form';
 import { histogram, rangeOf } from '../lab/histogram';
-import { WorkerClient } from '../worker-client';
 import type { FromWorker, VarianceSweep } from '../protocol';
 import type { GpuAvailability } from '../gpu-detect';
 import type { FieldInputDetail } from '../components/pg-field';
@@ -42,13 +41,11 @@ const BINS = 24;
 const fmt = (v: number | undefined, d = 4): string => (v !== undefined && Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(d)) : '—');
 
 @customElement('pg-variance-page')
-export class PgVariancePage extends PageBase {
+export class PgVariancePage extends WorkerPage {
   readonly page = 'variance' as const;
   /** WebGPU availability (from <pg-app>) */
   @property({ attribute: false }) gpu: GpuAvailability | null = null;
 
-  @state() private texts: Record<string, string> = { ...VARIANCE_DEFAULTS };
-  @state() private errors: FieldErrors = {};
   @state() private busy = false;
   @state() private message = '';
   @state() private stats: VarianceStats | null = null;
@@ -60,7 +57,6 @@ export class PgVariancePage extends PageBase {
   @state() private usedSteps = 0;
   @state() private notices: string[] = [];
 
-  private client: WorkerClient | null = null;
   private setupId = 0;
   private lambdaInFlight = false;
   private lambdaPending: number | null = null;
@@ -106,28 +102,11 @@ export class PgVariancePage extends PageBase {
     `,
   ];
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.client?.terminate();
-    this.client = null;
+  protected get defaults(): Record<string, string> {
+    return VARIANCE_DEFAULTS;
   }
 
-  override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('params')) {
-      this.texts = { ...VARIANCE_DEFAULTS, ...this.params };
-      this.errors = this.validate().errors;
-    }
-  }
-
-  private worker(): WorkerClient {
-    if (!this.client) {
-      this.client = new WorkerClient();
-      this.client.on((m) => this.onWorker(m));
-    }
-    return this.client;
-  }
-
-  private validate(): { config?: Config; kinds?: EstimatorKind[]; lambda?: number; warmup?: number; errors: FieldErrors } {
+  protected validate(): { config?: Config; kinds?: EstimatorKind[]; lambda?: number; warmup?: number; errors: FieldErrors } {
     const texts: Record<string, string> = {};
     for (const k of CONFIG_FIELDS) texts[k] = this.texts[k] ?? '';
     const { config, errors } = validateTexts(texts);
@@ -193,7 +172,7 @@ export class PgVariancePage extends PageBase {
     this.client.send({ type: 'variance-lambda', reqId: this.setupId, lambda: lam.value });
   }
 
-  private onWorker(m: FromWorker): void {
+  protected onWorker(m: FromWorker): void {
     if ('reqId' in m && m.reqId !== undefined && m.reqId !== this.setupId) return;
     switch (m.type) {
       case 'variance-sweep':

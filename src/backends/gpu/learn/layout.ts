@@ -3,7 +3,7 @@
  * shaders/learn/common.wgsl, pinned by tests/unit/learn-plan.test.ts), minibatch and split-K chunk
  * bounds, GEMM tile shapes. Nothing here touches a device.
  */
-import { ceilDiv, StructLayout } from '../dispatch';
+import { ceilDiv, StructLayout, workgroups1D } from '../dispatch';
 import type { EstimatorKind } from '../../../core/types';
 import { ESTIMATORS } from '../../../core/types';
 
@@ -164,6 +164,49 @@ export function gemmTile(M: number, N: number): GemmTile {
   let KT = 16;
   while (KT > 1 && (4 * TY + 4 * TX) * KT > 2048) KT /= 2;
   return { TX, TY, KT };
+}
+
+/**
+ * Which GEMM kernel the learner's dense products use:
+ *  - 'tiled'  (gemm.wgsl): workgroup-memory tiles and barriers, for real GPUs;
+ *  - 'simple' (gemm_simple.wgsl): one invocation per RB × CB register block, no workgroup memory and
+ *    no barriers. On SwiftShader (CPU Vulkan; its Subzero JIT runs barriers as coroutine switches) it is
+ *    several times faster than the tiled kernel.
+ */
+export type GemmVariant = 'simple' | 'tiled';
+
+/** The variant for an adapter: 'simple' on SwiftShader (recognised by its adapter info), else 'tiled'. */
+export function gemmVariantFor(info: Partial<Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>> | undefined): GemmVariant {
+  if (!info) return 'tiled';
+  const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
+  return /swiftshader/i.test(text) ? 'simple' : 'tiled';
+}
+
+/** Register block of the simple variant: each invocation computes RB rows × CB columns (each 4 or 8) of the M × N output. */
+export interface GemmBlock {
+  RB: number;
+  CB: number;
+}
+
+/**
+ * Block of the simple variant for an M × N output: 8 along a side longer than 4, else 4 (a 64 × 64
+ * layer gets 8 × 8 blocks; a 64 → 2 head 8 × 4). Row modes pass M = rows.
+ */
+export function gemmBlock(M: number, N: number): GemmBlock {
+  return { RB: M <= 4 ? 4 : 8, CB: N <= 4 ? 4 : 8 };
+}
+
+/** Lanes per workgroup of the simple variant. */
+export const GEMM_SIMPLE_WG = 64;
+
+/**
+ * Workgroups of the simple variant: ⌈M/RB⌉·⌈N/CB⌉ invocations in 1-D (workgroups1D: x, then y beyond
+ * the per-dimension limit), times `chunks` along z (weight mode; 1 for the row modes).
+ */
+export function gemmSimpleGrid(M: number, N: number, block: GemmBlock, chunks: number, wg = GEMM_SIMPLE_WG): [number, number, number] {
+  const blocks = ceilDiv(M, block.RB) * ceilDiv(N, block.CB);
+  const [x, y] = workgroups1D(blocks, wg);
+  return [x, y, chunks];
 }
 
 /** `struct GemmGeom` of gemm.wgsl. */
