@@ -3,30 +3,15 @@
  * 10 updates and when the run ends; after a reload the page lists it, restores it into the form, and
  * Start continues from the saved update.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
-import type { Server } from 'node:http';
-import { buildApp, serve, launch, close, watchErrors, DEEP } from './harness';
+import { useBrowserPage } from './harness';
 
-let server: Server;
 let url: string;
-let b: Awaited<ReturnType<typeof launch>> | undefined;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  const dir = await buildApp();
-  ({ url, server } = await serve(dir));
-  b = await launch();
-  page = await b.browser.newPage();
-  await page.evaluateOnNewDocument(DEEP);
-  errors = watchErrors(page);
-});
-
-afterAll(async () => {
-  await close(b);
-  server?.close();
-});
+useBrowserPage((c) => ({ url, page, errors } = c));
 
 const T = (...sels: string[]) => ['pg-app', 'pg-trainer-page', ...sels];
 const state = () => page.evaluate((s) => (window as any).__q(...s)?.dataset.state ?? '', T('#status'));

@@ -4,31 +4,15 @@
  * end, every update in the curve exactly once. Needs a WebGPU adapter (SwiftShader in headless
  * Chromium); where there is none the test checks that the run went on the CPU engine instead.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
-import type { Server } from 'node:http';
-import { buildApp, serve, launch, close, watchErrors, DEEP, screenshot } from './harness';
+import { screenshot, useBrowserPage } from './harness';
 
-let server: Server;
 let url: string;
-let b: Awaited<ReturnType<typeof launch>> | undefined;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  const dir = await buildApp();
-  ({ url, server } = await serve(dir));
-  b = await launch();
-  page = await b.browser.newPage();
-  await page.setViewport({ width: 1400, height: 1000 });
-  await page.evaluateOnNewDocument(DEEP);
-  errors = watchErrors(page);
-});
-
-afterAll(async () => {
-  await close(b);
-  server?.close();
-});
+useBrowserPage((c) => ({ url, page, errors } = c));
 
 const T = (...sels: string[]) => ['pg-app', 'pg-trainer-page', ...sels];
 

@@ -3,6 +3,7 @@
  * unchanged), serve it from a tiny node:http static server on a free localhost port (a secure
  * context, so WebGPU can exist), and launch the system Chromium with puppeteer.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
@@ -181,3 +182,36 @@ export const DEEP = `
 `;
 
 export { writeFileSync };
+
+/** One built app, served on localhost, one headless Chromium and one page, for a whole test file. */
+export interface BrowserPage {
+  url: string;
+  page: Page;
+  /** console and page errors seen so far (tests assert there are none) */
+  errors: string[];
+}
+
+/**
+ * Register beforeAll/afterAll that build and serve the app, launch Chromium (WebGPU on unless
+ * `webgpu: false`) and open a page with the deep-query helpers; `ready` receives them.
+ */
+export function useBrowserPage(ready: (c: BrowserPage) => void, opts: { webgpu?: boolean; width?: number; setup?: (page: Page) => Promise<void> } = {}): void {
+  let server: Server | undefined;
+  let b: Awaited<ReturnType<typeof launch>> | undefined;
+  beforeAll(async () => {
+    const dir = await buildApp();
+    const served = await serve(dir);
+    server = served.server;
+    b = await launch({ webgpu: opts.webgpu });
+    const page = await b.browser.newPage();
+    await page.setViewport({ width: opts.width ?? 1400, height: 1000 });
+    await page.evaluateOnNewDocument(DEEP);
+    const errors = watchErrors(page);
+    await opts.setup?.(page);
+    ready({ url: served.url, page, errors });
+  });
+  afterAll(async () => {
+    await close(b);
+    server?.close();
+  });
+}

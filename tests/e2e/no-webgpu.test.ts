@@ -3,31 +3,15 @@
  * --enable-unsafe-webgpu): the page says so in plain words, a GPU request runs on the CPU engine and
  * still produces a curve; the benchmark measures the CPU engine only.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
-import type { Server } from 'node:http';
-import { buildApp, serve, launch, close, watchErrors, screenshot, DEEP } from './harness';
+import { screenshot, useBrowserPage } from './harness';
 
-let server: Server;
 let url: string;
-let b: Awaited<ReturnType<typeof launch>> | undefined;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  const dir = await buildApp();
-  ({ url, server } = await serve(dir));
-  b = await launch({ webgpu: false });
-  page = await b.browser.newPage();
-  await page.setViewport({ width: 1400, height: 1000 });
-  await page.evaluateOnNewDocument(DEEP);
-  errors = watchErrors(page);
-});
-
-afterAll(async () => {
-  await close(b);
-  server?.close();
-});
+useBrowserPage((c) => ({ url, page, errors } = c), { webgpu: false });
 
 const T = (...sels: string[]) => ['pg-app', 'pg-trainer-page', ...sels];
 

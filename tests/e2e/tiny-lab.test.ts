@@ -5,31 +5,15 @@
  * samples lands near the exact gradient. Independent references: the closed form of the bandit and,
  * for twostate, the 2×2 Bellman solve done here in the test.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
-import type { Server } from 'node:http';
-import { buildApp, serve, launch, close, watchErrors, screenshot, DEEP } from './harness';
+import { screenshot, useBrowserPage } from './harness';
 
-let server: Server;
 let url: string;
-let b: Awaited<ReturnType<typeof launch>> | undefined;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  const dir = await buildApp();
-  ({ url, server } = await serve(dir));
-  b = await launch();
-  page = await b.browser.newPage();
-  await page.setViewport({ width: 1440, height: 1000 });
-  await page.evaluateOnNewDocument(DEEP);
-  errors = watchErrors(page);
-});
-
-afterAll(async () => {
-  await close(b);
-  server?.close();
-});
+useBrowserPage((c) => ({ url, page, errors } = c), { width: 1440 });
 
 async function tinyValues(sel: string): Promise<number[]> {
   return page.evaluate((s) => JSON.parse((window as any).__q('pg-app', 'pg-tiny-page', s)?.dataset.values ?? '[]'), sel);

@@ -4,17 +4,14 @@
  * the charts hold exactly the rows the CSV export holds, no console errors. Bad inputs give inline
  * errors and start nothing. A checkpoint saved from the page continues training after a reload.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
-import type { Server } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, serve, launch, close, watchErrors, screenshot, DEEP } from './harness';
+import { screenshot, useBrowserPage } from './harness';
 
-let server: Server;
 let url: string;
-let b: Awaited<ReturnType<typeof launch>> | undefined;
 let page: Page;
 let errors: string[];
 const downloads = mkdtempSync(join(tmpdir(), 'policygrad-dl-'));
@@ -22,21 +19,14 @@ const downloads = mkdtempSync(join(tmpdir(), 'policygrad-dl-'));
 /** Small CartPole runs that learn visibly in 16 updates (8 envs × 64 steps, lr 5e-3, one hidden layer of 32). */
 const RUN = 'env=cartpole&backend=gpu&numEnvs=8&numSteps=64&totalSteps=8192&lr=0.005&hidden=32&varianceEvery=2&seed=1&estimators=reinforce-rtg,ppo';
 
-beforeAll(async () => {
-  const dir = await buildApp();
-  ({ url, server } = await serve(dir));
-  b = await launch();
-  page = await b.browser.newPage();
-  await page.setViewport({ width: 1400, height: 1000 });
-  await page.evaluateOnNewDocument(DEEP);
-  errors = watchErrors(page);
-  const cdp = await page.createCDPSession();
-  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+useBrowserPage((c) => ({ url, page, errors } = c), {
+  setup: async (p) => {
+    const cdp = await p.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+  },
 });
 
-afterAll(async () => {
-  await close(b);
-  server?.close();
+afterAll(() => {
   rmSync(downloads, { recursive: true, force: true });
 });
 

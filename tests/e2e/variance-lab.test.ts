@@ -3,31 +3,15 @@
  * the frozen policy shown (checked here by an independent 2×2 Bellman solve); moving λ changes the
  * GAE histogram but no other estimator's (same rollouts); the bias²/variance curve over λ is not flat.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
-import type { Server } from 'node:http';
-import { buildApp, serve, launch, close, watchErrors, screenshot, DEEP } from './harness';
+import { screenshot, useBrowserPage } from './harness';
 
-let server: Server;
 let url: string;
-let b: Awaited<ReturnType<typeof launch>> | undefined;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  const dir = await buildApp();
-  ({ url, server } = await serve(dir));
-  b = await launch();
-  page = await b.browser.newPage();
-  await page.setViewport({ width: 1400, height: 1000 });
-  await page.evaluateOnNewDocument(DEEP);
-  errors = watchErrors(page);
-});
-
-afterAll(async () => {
-  await close(b);
-  server?.close();
-});
+useBrowserPage((c) => ({ url, page, errors } = c));
 
 const V = (...sels: string[]) => ['pg-app', 'pg-variance-page', ...sels];
 
