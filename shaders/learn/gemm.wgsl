@@ -1,4 +1,5 @@
-// Batched dense-layer products of the learner, one tiled kernel in three modes (MODE override):
+// Batched dense-layer products of the learner, the "tiled" variant for real GPUs (gemm_simple.wgsl is the
+// barrier-free "simple" variant used on SwiftShader; GemmVariant in layout.ts). One kernel in three modes (MODE override):
 //   MODE 0 forward      Y[b][o]  = f( Σ_i X[b][i] W[o][i] + bias[o] )               M = rows, N = OUT, K = IN
 //   MODE 1 input grad   dX[b][i] = ( Σ_o dY[b][o] W[o][i] ) · f′(H[b][i])          M = rows, N = IN,  K = OUT
 //   MODE 2 weight grad  dW[o][i] = Σ_{b ∈ chunk} dY[b][o] X[b][i]   (split-K)      M = OUT,  N = IN,  K = chunk rows

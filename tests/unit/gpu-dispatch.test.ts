@@ -25,6 +25,8 @@ import { netLayout } from '../../src/policy/layout';
 import rolloutCode from '../../shaders/rollout.wgsl?raw';
 import packCode from '../../shaders/pack_weights.wgsl?raw';
 import statsCode from '../../shaders/episode_stats.wgsl?raw';
+import { GEMM_GEOM, GEMM_SIMPLE_WG, gemmBlock, gemmSimpleGrid, gemmVariantFor } from '../../src/backends/gpu/learn/layout';
+import { GemmProgram, LEARN_WGSL, type GemmLayer } from '../../src/backends/gpu/learn/kernels';
 
 describe('workgroup counts', () => {
   it('covers every thread with the fewest groups', () => {
@@ -292,5 +294,66 @@ describe('acquireDevice without an adapter', () => {
     const err = await acquireDevice({ gpu: fake, log: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeviceError);
     expect((err as Error).message).toMatch(/apt-get install -y chromium libvulkan1/);
+  });
+});
+
+describe('learner GEMM variants (simple on SwiftShader, tiled elsewhere)', () => {
+  const layer = (inDim: number, outDim: number): GemmLayer => ({ inDim, outDim, wOffset: 0, bOffset: inDim * outDim, wT: 0, act: 1 });
+  const view = { stride: 64, offset: 0 };
+  it('picks the variant from the adapter info', () => {
+    expect(gemmVariantFor({ vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0' })).toBe('simple');
+    expect(gemmVariantFor({ vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100' })).toBe('tiled');
+    expect(gemmVariantFor({})).toBe('tiled');
+    expect(gemmVariantFor(undefined)).toBe('tiled');
+  });
+  it('blocks 8 along sides longer than 4, else 4', () => {
+    expect(gemmBlock(1 << 20, 64)).toEqual({ RB: 8, CB: 8 });
+    expect(gemmBlock(1 << 20, 2)).toEqual({ RB: 8, CB: 4 });
+    expect(gemmBlock(64, 4)).toEqual({ RB: 8, CB: 4 });
+    expect(gemmBlock(1, 64)).toEqual({ RB: 4, CB: 8 });
+    expect(gemmBlock(5, 5)).toEqual({ RB: 8, CB: 8 });
+  });
+  it('dispatches ⌈M/RB⌉·⌈N/CB⌉ invocations in 1-D, chunks along z', () => {
+    expect(GEMM_SIMPLE_WG).toBe(64);
+    // 8192 rows × 64 outputs in 8 × 8 blocks: 1024 · 8 = 8192 invocations = 128 groups of 64
+    expect(gemmSimpleGrid(8192, 64, { RB: 8, CB: 8 }, 1)).toEqual([128, 1, 1]);
+    // 8192 rows × 2 outputs in 8 × 4 blocks: 1024 invocations
+    expect(gemmSimpleGrid(8192, 2, { RB: 8, CB: 4 }, 1)).toEqual([16, 1, 1]);
+    // ragged: 1001 rows × 63 columns → 126 · 8 = 1008 invocations → 16 groups
+    expect(gemmSimpleGrid(1001, 63, { RB: 8, CB: 8 }, 1)).toEqual([16, 1, 1]);
+    // weight grad of a 64 × 64 layer over 8 chunks: 64 blocks per chunk
+    expect(gemmSimpleGrid(64, 64, { RB: 8, CB: 8 }, 8)).toEqual([1, 1, 8]);
+    // beyond 65535 groups the blocks spill over y (workgroups1D)
+    // 2²³ rows: 2²⁰ · 8 invocations = 131072 groups > 2 · 65535 → 3 rows of 43691
+    expect(gemmSimpleGrid(1 << 23, 64, { RB: 8, CB: 8 }, 1)).toEqual([43691, 3, 1]);
+    expect(43691 * 3 * 64).toBeGreaterThanOrEqual((1 << 20) * 8);
+    expect(gemmSimpleGrid(0, 64, { RB: 8, CB: 8 }, 1)).toEqual([0, 1, 1]);
+  });
+  it('GemmProgram: the grid and pipeline key follow the variant', () => {
+    const fwdS = new GemmProgram('forward', layer(64, 64), view, view, view, 'simple');
+    const fwdT = new GemmProgram('forward', layer(64, 64), view, view, view, 'tiled');
+    expect(fwdS.variant).toBe('simple');
+    expect(fwdS.grid(8192, 1)).toEqual([128, 1, 1]);
+    expect(fwdT.grid(8192, 1)).toEqual([128, 1, 1]); // 64 × 64 tiles
+    const inS = new GemmProgram('inputGrad', layer(64, 2), view, view, view, 'simple');
+    expect(inS.block).toEqual({ RB: 8, CB: 8 });
+    expect(inS.grid(1000, 1)).toEqual([16, 1, 1]); // 125 · 8 invocations
+    const wS = new GemmProgram('weightGrad', layer(4, 64), view, view, { stride: 1, offset: 0 }, 'simple');
+    expect(wS.block).toEqual({ RB: 8, CB: 4 });
+    expect(wS.grid(8192, 8)).toEqual([1, 1, 8]);
+    const wT = new GemmProgram('weightGrad', layer(4, 64), view, view, { stride: 1, offset: 0 }, 'tiled');
+    expect(wT.grid(8192, 8)).toEqual([1, 1, 8]);
+    expect(pipelineKey(fwdS.spec)).not.toBe(pipelineKey(fwdT.spec));
+    expect(fwdS.spec.keyParts).toEqual({ variant: 'simple' });
+    expect(fwdT.spec.keyParts).toEqual({ variant: 'tiled' });
+    // every override set is declared in the variant's shader
+    for (const [p, code] of [[fwdS, LEARN_WGSL.gemmSimple], [fwdT, LEARN_WGSL.gemm]] as const) {
+      const declared = new Set(parseWgslOverrides(code));
+      for (const k of Object.keys(p.spec.constants)) expect(declared.has(k), k).toBe(true);
+    }
+  });
+  it('both variants declare the same GemmGeom', () => {
+    expect(parseWgslStruct(LEARN_WGSL.gemmSimple, 'GemmGeom')).toEqual(GEMM_GEOM.members());
+    expect(parseWgslStruct(LEARN_WGSL.gemm, 'GemmGeom')).toEqual(GEMM_GEOM.members());
   });
 });

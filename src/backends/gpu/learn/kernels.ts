@@ -9,6 +9,7 @@ import scanWgsl from '../../../../shaders/learn/scan.wgsl?raw';
 import gatherWgsl from '../../../../shaders/learn/gather.wgsl?raw';
 import advstatsWgsl from '../../../../shaders/learn/advstats.wgsl?raw';
 import gemmWgsl from '../../../../shaders/learn/gemm.wgsl?raw';
+import gemmSimpleWgsl from '../../../../shaders/learn/gemm_simple.wgsl?raw';
 import lossWgsl from '../../../../shaders/learn/loss.wgsl?raw';
 import colsumWgsl from '../../../../shaders/learn/colsum.wgsl?raw';
 import reduceWgsl from '../../../../shaders/learn/reduce.wgsl?raw';
@@ -16,8 +17,9 @@ import finalizeWgsl from '../../../../shaders/learn/finalize.wgsl?raw';
 import adamWgsl from '../../../../shaders/learn/adam.wgsl?raw';
 import varianceWgsl from '../../../../shaders/learn/variance.wgsl?raw';
 import { ceilDiv, UniformWriter, workgroups1D } from '../dispatch';
-import { Program, type NamedBinding } from '../program';
-import { COLSUM_GEOM, GEMM_GEOM, gemmTile, type GemmTile } from './layout';
+import { Program, type NamedBinding, type ProgramDesc } from '../program';
+import type { PipelineCache, PipelineSpec } from '../pipeline-cache';
+import { COLSUM_GEOM, GEMM_GEOM, GEMM_SIMPLE_WG, gemmBlock, gemmSimpleGrid, gemmTile, gemmVariantFor, type GemmBlock, type GemmTile, type GemmVariant } from './layout';
 
 const U = (name: string): NamedBinding => ({ name, kind: 'uniform' });
 const R = (name: string): NamedBinding => ({ name, kind: 'read-only-storage' });
@@ -30,6 +32,7 @@ export const LEARN_WGSL = {
   gather: commonWgsl + rngWgsl + gatherWgsl,
   advstats: commonWgsl + advstatsWgsl,
   gemm: commonWgsl + gemmWgsl,
+  gemmSimple: commonWgsl + gemmSimpleWgsl,
   loss: commonWgsl + lossWgsl,
   colsum: commonWgsl + colsumWgsl,
   reduce: commonWgsl + reduceWgsl,
@@ -107,28 +110,74 @@ export interface GemmLayer {
   act: number;
 }
 
+/** POLICYGRAD_GEMM=simple|tiled in the environment (Node) forces a variant: for tests and A/B timings. */
+function gemmVariantFromEnv(): GemmVariant | undefined {
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.POLICYGRAD_GEMM;
+  if (v === undefined || v === '') return undefined;
+  if (v !== 'simple' && v !== 'tiled') throw new Error(`POLICYGRAD_GEMM=${v}: expected 'simple' or 'tiled'`);
+  return v;
+}
+
 /**
- * Tiled dense-layer product (gemm.wgsl) in one of three modes. The pipeline depends only on the mode,
- * the activation, the tabular flag and the tile class; the layer's sizes, offsets and strides are a
- * small uniform (`geometry`) bound per dispatch, so layers of one tile class share a pipeline.
+ * Dense-layer product in one of three modes, in one of two kernel variants (GemmVariant, layout.ts):
+ * 'tiled' (gemm.wgsl, workgroup tiles; real GPUs) or 'simple' (gemm_simple.wgsl, register blocks, no
+ * barriers; SwiftShader). Unless given, the variant is chosen in build(): POLICYGRAD_GEMM if set,
+ * else by the device's adapter info (gemmVariantFor); it is the `variant` key part of the pipeline (the
+ * two kernels also differ in code). The pipeline depends only on the variant, the mode, the activation, the tabular flag and the
+ * tile / block class; the layer's sizes, offsets and strides are a small uniform (`geometry`) bound per
+ * dispatch, so layers of one class share a pipeline. Both variants have the same bindings and GemmGeom.
  */
 export class GemmProgram extends Program {
+  /** tile of the tiled variant */
   readonly tile: GemmTile;
+  /** register block of the simple variant */
+  readonly block: GemmBlock;
+  private chosen: GemmVariant;
   constructor(
     readonly mode: GemmMode,
     readonly layer: GemmLayer,
     readonly src0: MatrixView,
     readonly src1: MatrixView,
     readonly dst: MatrixView,
+    /** undefined: by the adapter, at build() */
+    readonly requested?: GemmVariant,
   ) {
+    const variant = requested ?? 'tiled';
+    super(GemmProgram.desc(mode, layer, variant));
     const M = mode === 'weightGrad' ? layer.outDim : 1 << 20;
     const N = mode === 'forward' ? layer.outDim : layer.inDim;
+    this.tile = gemmTile(M, N);
+    this.block = gemmBlock(M, N);
+    this.chosen = variant;
+  }
+
+  /** The variant this program compiles (final after build()). */
+  get variant(): GemmVariant {
+    return this.chosen;
+  }
+
+  private static desc(mode: GemmMode, layer: GemmLayer, variant: GemmVariant): ProgramDesc {
+    const M = mode === 'weightGrad' ? layer.outDim : 1 << 20;
+    const N = mode === 'forward' ? layer.outDim : layer.inDim;
+    const bindings = [U('params'), R('ctrl'), R('theta'), R('src0'), R('src1'), W('dst'), U('geom')];
+    if (variant === 'simple') {
+      const block = gemmBlock(M, N);
+      return {
+        name: `learn-gemm-${mode}`,
+        code: LEARN_WGSL.gemmSimple,
+        entryPoint: 'main',
+        bindings,
+        constants: { MODE: GEMM_MODE[mode], W_T: layer.wT, ACT: layer.act, RB: block.RB, CB: block.CB },
+        keyParts: { variant },
+        workgroupSize: GEMM_SIMPLE_WG,
+      };
+    }
     const tile = gemmTile(M, N);
-    super({
+    return {
       name: `learn-gemm-${mode}`,
       code: LEARN_WGSL.gemm,
       entryPoint: 'main',
-      bindings: [U('params'), R('ctrl'), R('theta'), R('src0'), R('src1'), W('dst'), U('geom')],
+      bindings,
       constants: {
         MODE: GEMM_MODE[mode],
         W_T: layer.wT,
@@ -139,9 +188,23 @@ export class GemmProgram extends Program {
         A_LEN: 4 * tile.TY * tile.KT,
         B_LEN: 4 * tile.TX * tile.KT,
       },
+      keyParts: { variant },
       workgroupSize: tile.TX * tile.TY,
-    });
-    this.tile = tile;
+    };
+  }
+
+  /** Compile for the requested variant, or the adapter's (gemmVariantFor) when none was requested. */
+  override async build(cache: PipelineCache): Promise<this> {
+    const variant = this.requested ?? gemmVariantFromEnv() ?? gemmVariantFor((cache.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo);
+    if (variant !== this.chosen) {
+      const fresh = new Program(GemmProgram.desc(this.mode, this.layer, variant));
+      // Program's spec and lane count are fixed at construction; swap in those of the chosen variant.
+      const self = this as unknown as { spec: PipelineSpec; workgroupSize: number };
+      self.spec = fresh.spec;
+      self.workgroupSize = fresh.workgroupSize;
+      this.chosen = variant;
+    }
+    return super.build(cache);
   }
 
   /** The GemmGeom uniform of this layer and these views. */
@@ -163,18 +226,26 @@ export class GemmProgram extends Program {
     }).data;
   }
 
-  /** Workgroups: row modes (⌈rows/TM⌉, ⌈N/TN⌉, 1); weight mode (⌈OUT/TM⌉, ⌈IN/TN⌉, chunks). */
+  /**
+   * Workgroups. Tiled: row modes (⌈rows/TM⌉, ⌈N/TN⌉, 1), weight mode (⌈OUT/TM⌉, ⌈IN/TN⌉, chunks).
+   * Simple: gemmSimpleGrid over the M × N output (M = rows or OUT), z = chunks in weight mode.
+   */
   grid(rows: number, chunks: number): [number, number, number] {
+    const l = this.layer;
+    const N = this.mode === 'forward' ? l.outDim : l.inDim;
+    if (this.chosen === 'simple') {
+      if (this.mode === 'weightGrad') return gemmSimpleGrid(l.outDim, l.inDim, this.block, chunks, this.workgroupSize);
+      return gemmSimpleGrid(rows, N, this.block, 1, this.workgroupSize);
+    }
     const TM = 4 * this.tile.TY;
     const TN = 4 * this.tile.TX;
-    const l = this.layer;
     if (this.mode === 'weightGrad') return [ceilDiv(l.outDim, TM), ceilDiv(l.inDim, TN), chunks];
-    const N = this.mode === 'forward' ? l.outDim : l.inDim;
     return [ceilDiv(rows, TM), ceilDiv(N, TN), 1];
   }
 
   encode(pass: GPUComputePassEncoder, bg: GPUBindGroup, rows: number, chunks: number): void {
     const [x, y, z] = this.grid(rows, chunks);
+    if (x === 0) return;
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bg);
     pass.dispatchWorkgroups(x, y, z);
