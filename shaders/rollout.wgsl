@@ -81,8 +81,12 @@ struct RolloutParams {
 @group(0) @binding(2) var<storage, read_write> env_state: array<f32>;
 // per-env step index k, persists
 @group(0) @binding(3) var<storage, read_write> step_count: array<u32>;
-// per env: (running return, Σ finished returns, Σ finished lengths, finished count)
+// per env two vec4: [2e] (running return, Σ finished returns, Σ finished lengths, finished count),
+// [2e+1] (min, max finished return of this rollout, 0, 0)
 @group(0) @binding(4) var<storage, read_write> episode: array<vec4<f32>>;
+
+// min / max accumulators start here (no finished episode yet)
+const NO_RANGE = vec4<f32>(3.0e38, -3.0e38, 0.0, 0.0);
 // [T][N][ENV_OBS_DIM]
 @group(0) @binding(5) var<storage, read_write> obs_out: array<f32>;
 // [T][N][ENV_ACT_DIM]
@@ -255,7 +259,8 @@ fn init_envs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   let s = env_reset(rng_uniform4(ro.seed, PURPOSE_RESET, e, 0u, 0u));
   for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[e * ENV_STATE_DIM + j] = s[j]; }
   step_count[e] = 0u;
-  episode[e] = vec4<f32>(0.0);
+  episode[2u * e] = vec4<f32>(0.0);
+  episode[2u * e + 1u] = NO_RANGE;
 }
 
 @compute @workgroup_size(WG_SIZE)
@@ -268,8 +273,12 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   var s: EnvState;
   for (var j = 0u; j < ENV_STATE_DIM; j++) { s[j] = env_state[e * ENV_STATE_DIM + j]; }
   var k = step_count[e];
-  var ep = episode[e];
-  if (ro.reset_stats != 0u) { ep = vec4<f32>(ep.x, 0.0, 0.0, 0.0); }
+  var ep = episode[2u * e];
+  var mm = episode[2u * e + 1u];
+  if (ro.reset_stats != 0u) {
+    ep = vec4<f32>(ep.x, 0.0, 0.0, 0.0);
+    mm = NO_RANGE;
+  }
   var o = env_observe(s);
   var v = 0.0;
   var need_v = true;
@@ -293,6 +302,7 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     flags[i] = env_flags(r);
     ep.x = ep.x + r.reward;
     if (r.terminated || r.truncated) {
+      mm = vec4<f32>(min(mm.x, ep.x), max(mm.y, ep.x), 0.0, 0.0);
       ep = vec4<f32>(0.0, ep.y + ep.x, ep.z + len, ep.w + 1.0);
       o = env_observe(s);
       need_v = true;
@@ -304,5 +314,6 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   }
   for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[e * ENV_STATE_DIM + j] = s[j]; }
   step_count[e] = k;
-  episode[e] = ep;
+  episode[2u * e] = ep;
+  episode[2u * e + 1u] = mm;
 }

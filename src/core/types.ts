@@ -76,6 +76,9 @@ export interface UpdateStats {
   episodicReturn: number;
   /** mean length of those episodes; NaN if none */
   episodicLength: number;
+  /** smallest and largest return among those episodes (the curves' min–max band); NaN if none */
+  episodicReturnMin: number;
+  episodicReturnMax: number;
   /** how many episodes finished in this rollout */
   episodes: number;
   policyLoss: number;

@@ -5,6 +5,8 @@
 export const METRIC = {
   episodicReturn: 'charts/episodic_return',
   episodicLength: 'charts/episodic_length',
+  episodicReturnMin: 'charts/episodic_return_min',
+  episodicReturnMax: 'charts/episodic_return_max',
   sps: 'charts/SPS',
   lr: 'charts/learning_rate',
   gradVariance: 'charts/grad_variance',
@@ -29,6 +31,9 @@ export interface MetricRow {
   sps: number;
   episodicReturn: number;
   episodicLength: number;
+  /** smallest / largest return of the episodes that finished in this update's rollout */
+  episodicReturnMin: number;
+  episodicReturnMax: number;
   episodes: number;
   policyLoss: number;
   valueLoss: number;
@@ -48,6 +53,7 @@ export interface MetricRow {
 export const CSV_COLUMNS: (keyof MetricRow)[] = [
   'update', 'envSteps', 'wallS', 'sps', 'episodicReturn', 'episodicLength', 'episodes', 'policyLoss',
   'valueLoss', 'entropy', 'approxKl', 'clipFrac', 'gradNorm', 'lr', 'nonFinite', 'gradVariance', 'gradSnr',
+  'episodicReturnMin', 'episodicReturnMax',
 ];
 
 export function rowsToCsv(rows: readonly MetricRow[]): string {

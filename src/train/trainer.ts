@@ -196,6 +196,8 @@ export class Trainer {
       sps: (this.config.numEnvs * this.config.numSteps) / Math.max(1e-9, (t1 - t0) / 1000),
       episodicReturn: s.episodicReturn,
       episodicLength: s.episodicLength,
+      episodicReturnMin: s.episodicReturnMin,
+      episodicReturnMax: s.episodicReturnMax,
       episodes: s.episodes,
       policyLoss: s.policyLoss,
       valueLoss: s.valueLoss,

@@ -88,7 +88,7 @@ describe('trainer page', () => {
 
     const chart = await page.evaluate((s) => {
       const c = (window as any).__q(...s);
-      return { data: c.plotData, labels: c.series.map((x: any) => x.label), canvas: !!c.shadowRoot.querySelector('canvas') };
+      return { data: c.plotData, labels: c.series.map((x: any) => x.label), canvas: !!c.shadowRoot.querySelector('canvas'), bands: c.bands };
     }, T('#chart-return'));
     expect(chart.canvas).toBe(true);
     expect(chart.labels).toEqual(['reinforce-rtg', 'ppo']);
@@ -100,6 +100,16 @@ describe('trainer page', () => {
       expect(pts.map((p) => p[0])).toEqual(byAlgo[algo].steps);
       expect(pts.map((p) => p[1])).toEqual(byAlgo[algo].ret);
       expect(pts.length).toBeGreaterThanOrEqual(12);
+      // the min–max band holds every mean, and equals the exported min / max columns
+      const band = chart.bands[i];
+      expect(band.series).toBe(i);
+      xs.forEach((_x, k) => {
+        if (ys[k] === null) return;
+        expect(band.lo[k]).toBeLessThanOrEqual(ys[k] as number);
+        expect(band.hi[k]).toBeGreaterThanOrEqual(ys[k] as number);
+      });
+      const lo = lines.slice(1).map((l) => l.split(',')).filter((c) => c[0] === algo && c[col('episodicReturnMin')] !== '').map((c) => Number(c[col('episodicReturnMin')]));
+      expect(band.lo.filter((v: number | null) => v !== null)).toEqual(lo);
       const third = Math.floor(pts.length / 3);
       const first = mean(pts.slice(0, third).map((p) => p[1]));
       const last = mean(pts.slice(-third).map((p) => p[1]));

@@ -27,6 +27,9 @@ describe('GPU engine = CPU engine', () => {
       expect(sg.episodes).toBe(sc.episodes);
       expect(sg.episodicLength).toBeCloseTo(sc.episodicLength, 4);
       expect(sg.episodicReturn).toBeCloseTo(sc.episodicReturn, 4);
+      expect(sg.episodicReturnMin).toBeCloseTo(sc.episodicReturnMin, 4);
+      expect(sg.episodicReturnMax).toBeCloseTo(sc.episodicReturnMax, 4);
+      expect(sg.episodicReturnMin).toBeLessThan(sg.episodicReturnMax);
       expect(sg.update).toBe(1);
       expect(sg.envSteps).toBe(32 * 32);
       expect(sg.lr).toBeCloseTo(sc.lr, 12);

@@ -109,6 +109,34 @@ describe('CPU engine rollout', () => {
   });
 });
 
+describe('CPU engine episode statistics', () => {
+  it('mean, min and max return equal those of the episodes read off the rollout (every episode starts in it)', async () => {
+    for (const env of ['cartpole', 'pendulum'] as const) {
+      const e = createCpuEngine(validateConfig({ env, numEnvs: 16, numSteps: 256, seed: 4, hidden: [8] }));
+      await e.collect();
+      const s = await e.update();
+      const { T, N, rewards, terminated, truncated } = e.rollout;
+      const returns: number[] = [];
+      for (let n = 0; n < N; n++) {
+        let g = 0;
+        for (let t = 0; t < T; t++) {
+          g += rewards[t * N + n];
+          if (terminated[t * N + n] || truncated[t * N + n]) {
+            returns.push(g);
+            g = 0;
+          }
+        }
+      }
+      expect(returns.length).toBeGreaterThan(N / 2);
+      expect(s.episodes).toBe(returns.length);
+      expect(s.episodicReturn).toBeCloseTo(returns.reduce((a, b) => a + b, 0) / returns.length, 3);
+      expect(s.episodicReturnMin).toBeCloseTo(Math.min(...returns), 3);
+      expect(s.episodicReturnMax).toBeCloseTo(Math.max(...returns), 3);
+      expect(s.episodicReturnMin).toBeLessThan(s.episodicReturnMax);
+    }
+  });
+});
+
 describe('CPU engine gradient estimates vs the exact gradient', () => {
   /** mean of each estimator along the exact direction within 3 standard errors of ‖∇J‖ */
   async function estimates(env: 'twostate' | 'corridor' | 'bandit', kinds: Parameters<ReturnType<typeof createCpuEngine>['gradientEstimates']>[0], exactCritic: boolean) {

@@ -139,7 +139,7 @@ describe('buffer layouts', () => {
     expect(r.traj.totalBytes).toBe(4 * 4096);
     expect(r.envState).toBe(8 * 5 * 4);
     expect(r.stepCount).toBe(32);
-    expect(r.episode).toBe(8 * 16);
+    expect(r.episode).toBe(8 * 32); // two vec4 per env: sums, min/max
     expect(r.largestBinding).toBe(16384);
   });
 });

@@ -48,7 +48,7 @@ describe('form validation (config.ts is the one layer)', () => {
 
 function row(update: number, envSteps: number, ret: number, extra: Partial<MetricRow> = {}): MetricRow {
   return {
-    update, envSteps, wallS: update, sps: 100 * update, episodicReturn: ret, episodicLength: 10, episodes: 2, policyLoss: 0, valueLoss: 0,
+    update, envSteps, wallS: update, sps: 100 * update, episodicReturn: ret, episodicLength: 10, episodicReturnMin: ret - 1, episodicReturnMax: ret + 1, episodes: 2, policyLoss: 0, valueLoss: 0,
     entropy: 0, approxKl: 0, clipFrac: 0, gradNorm: 0, lr: 0.1, nonFinite: false, gradVariance: NaN, gradSnr: NaN, ...extra,
   };
 }

@@ -95,6 +95,8 @@ export class CpuEngine implements Engine {
   private epSum = 0;
   private epLenSum = 0;
   private epCount = 0;
+  private epMin = Infinity;
+  private epMax = -Infinity;
 
   // scratch
   private ws: Workspace;
@@ -189,6 +191,8 @@ export class CpuEngine implements Engine {
     this.epSum = 0;
     this.epLenSum = 0;
     this.epCount = 0;
+    this.epMin = Infinity;
+    this.epMax = -Infinity;
     ro.mask!.fill(1);
 
     // values of the current observations under the current parameters
@@ -230,6 +234,8 @@ export class CpuEngine implements Engine {
           this.epSum += this.epReturn[e];
           this.epLenSum += this.epLength[e];
           this.epCount++;
+          this.epMin = Math.min(this.epMin, this.epReturn[e]);
+          this.epMax = Math.max(this.epMax, this.epReturn[e]);
           this.resetEnv(e, this.envStep[e]);
         } else {
           for (let j = 0; j < obsDim; j++) this.obs[e * obsDim + j] = this.nextObs[e * obsDim + j];
@@ -326,6 +332,8 @@ export class CpuEngine implements Engine {
       envSteps: this.envSteps,
       episodicReturn: this.epCount > 0 ? this.epSum / this.epCount : NaN,
       episodicLength: this.epCount > 0 ? this.epLenSum / this.epCount : NaN,
+      episodicReturnMin: this.epCount > 0 ? this.epMin : NaN,
+      episodicReturnMax: this.epCount > 0 ? this.epMax : NaN,
       episodes: this.epCount,
       policyLoss: last.policyLoss,
       valueLoss: last.valueLoss,

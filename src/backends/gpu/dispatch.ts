@@ -235,7 +235,8 @@ export const TRAJ_PLANES = ['logp', 'values', 'rewards', 'nextValues'] as const;
 export type TrajPlane = (typeof TRAJ_PLANES)[number];
 
 /** Floats per env in the episode-statistics buffer: (running return, Σ finished returns, Σ finished lengths, finished count). */
-export const EPISODE_FLOATS = 4;
+/** per env: vec4 (running return, Σ finished returns, Σ finished lengths, count), vec4 (min, max finished return, 0, 0) */
+export const EPISODE_FLOATS = 8;
 
 export interface RolloutShape {
   /** steps per rollout T */

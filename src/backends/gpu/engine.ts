@@ -32,7 +32,7 @@ import { linearLr } from '../../optim/schedule';
 import { initParams } from '../../policy/init';
 import { netLayout, netSpecFor, type NetLayout } from '../../policy/layout';
 import { acquireDevice, checkLimits, type AcquiredDevice } from './device';
-import { StructLayout, UniformWriter } from './dispatch';
+import { EPISODE_FLOATS, StructLayout, UniformWriter } from './dispatch';
 import { GpuLearner, learnerOptionsFor, type LearnStats } from './learn/learner';
 import { PipelineCache } from './pipeline-cache';
 import { Program } from './program';
@@ -84,7 +84,7 @@ export class GpuEngine implements Engine {
   private adamT = 0;
   private collected = false;
   private readonly baseline: RunningMeanBaseline;
-  /** episode stats (16 B) + Σ targets, Σ valid (16 B) */
+  /** episode stats (32 B: sums, min/max) + Σ targets, Σ valid (16 B) */
   private readonly staging: GPUBuffer;
   private readonly sums: GPUBuffer;
   private sumProg!: Program;
@@ -124,7 +124,7 @@ export class GpuEngine implements Engine {
     d.lost.then((info) => {
       if (!this.disposed) this.lost = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
     });
-    this.staging = d.createBuffer({ label: 'engine staging', size: 32, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.staging = d.createBuffer({ label: 'engine staging', size: 48, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.sums = d.createBuffer({ label: 'target sums', size: 16, usage: S });
     this.sumUniform = d.createBuffer({ label: 'target sums uniforms', size: SUM_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     d.queue.writeBuffer(this.sumUniform, 0, new UniformWriter(SUM_PARAMS).set('count', config.numEnvs * config.numSteps).data);
@@ -279,8 +279,8 @@ export class GpuEngine implements Engine {
     const pass = enc.beginComputePass({ label: 'target sums' });
     this.sumProg.dispatch(pass, this.sumGroup, 1);
     pass.end();
-    enc.copyBufferToBuffer(this.rollout.buffers.stats, 0, this.staging, 0, 16);
-    enc.copyBufferToBuffer(this.sums, 0, this.staging, 16, 16);
+    enc.copyBufferToBuffer(this.rollout.buffers.stats, 0, this.staging, 0, 32);
+    enc.copyBufferToBuffer(this.sums, 0, this.staging, 32, 16);
     d.queue.submit([enc.finish()]);
     const [ls, raw] = await Promise.all([
       this.learner.readStats(),
@@ -298,21 +298,23 @@ export class GpuEngine implements Engine {
       d.queue.submit([undo.finish()]);
       this.learner.setAdamStep(this.adamT);
     } else {
-      if (kind === 'reinforce-baseline' && raw[5] > 0) this.baseline.update(Float64Array.of(raw[4] / raw[5]), 1);
+      if (kind === 'reinforce-baseline' && raw[9] > 0) this.baseline.update(Float64Array.of(raw[8] / raw[9]), 1);
       this.adamT = ls.adamT;
     }
     this.updates++;
     this.collected = false;
-    const [sumRet, sumLen, count] = [raw[0], raw[1], raw[2]];
-    return this.stats(ls, lr, sumRet, sumLen, count);
+    const [sumRet, sumLen, count, min, max] = [raw[0], raw[1], raw[2], raw[4], raw[5]];
+    return this.stats(ls, lr, sumRet, sumLen, count, min, max);
   }
 
-  private stats(ls: LearnStats, lr: number, sumRet: number, sumLen: number, count: number): UpdateStats {
+  private stats(ls: LearnStats, lr: number, sumRet: number, sumLen: number, count: number, min: number, max: number): UpdateStats {
     return {
       update: this.updates,
       envSteps: this.envSteps,
       episodicReturn: count > 0 ? sumRet / count : NaN,
       episodicLength: count > 0 ? sumLen / count : NaN,
+      episodicReturnMin: count > 0 ? min : NaN,
+      episodicReturnMax: count > 0 ? max : NaN,
       episodes: count,
       policyLoss: ls.policyLoss,
       valueLoss: ls.valueLoss,
@@ -412,8 +414,13 @@ export class GpuEngine implements Engine {
     const epReturn = need('epReturn', N, Float64Array);
     need('epLength', N, Uint32Array);
     // episode sums per env: (running return, finished returns, finished lengths, finished count)
-    const episode = new Float32Array(N * 4);
-    for (let e = 0; e < N; e++) episode[4 * e] = epReturn[e];
+    const episode = new Float32Array(N * EPISODE_FLOATS);
+    for (let e = 0; e < N; e++) {
+      episode[EPISODE_FLOATS * e] = epReturn[e];
+      // no finished episode yet: min / max start empty (the next rollout resets them anyway)
+      episode[EPISODE_FLOATS * e + 4] = 3.0e38;
+      episode[EPISODE_FLOATS * e + 5] = -3.0e38;
+    }
     const q = this.device.queue;
     const b = this.rollout.buffers;
     q.writeBuffer(this.paramsBuf, 0, snap.params as Float32Array<ArrayBuffer>);
@@ -451,7 +458,7 @@ function portableState(stateDim: number, envState: Float32Array, envStep: Uint32
   const epReturn = new Float64Array(N);
   const epLength = new Uint32Array(N);
   for (let e = 0; e < N; e++) {
-    epReturn[e] = episode[4 * e];
+    epReturn[e] = episode[EPISODE_FLOATS * e];
     epLength[e] = envState[e * stateDim + stateDim - 1];
   }
   return { envState, envStep, epReturn, epLength };

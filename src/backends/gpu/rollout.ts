@@ -182,7 +182,7 @@ export class GpuRollout {
       envState: mk('env state', s.envState),
       stepCount: mk('env step count', s.stepCount),
       episode: mk('episode sums', s.episode),
-      stats: mk('episode stats', 16),
+      stats: mk('episode stats', 32),
     };
     this.uniforms = device.createBuffer({ label: 'rollout uniforms', size: this.slot * this.chunks, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.statsUniform = device.createBuffer({ label: 'stats uniforms', size: STATS_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });

@@ -17,6 +17,13 @@ export interface ChartSeries {
   dash?: number[];
 }
 
+/** A shaded band around y series `series` (0-based): lo / hi aligned with the x column, null = gap. */
+export interface ChartBand {
+  series: number;
+  lo: (number | null)[];
+  hi: (number | null)[];
+}
+
 export interface ChartMarker {
   x: number;
   label: string;
@@ -41,6 +48,8 @@ export class PgChart extends LitElement {
   @property({ type: Boolean }) logY = false;
   /** vertical markers */
   @property({ type: Array }) markers: ChartMarker[] = [];
+  /** shaded bands (e.g. min–max), drawn under the lines in the series' colour */
+  @property({ attribute: false }) bands: ChartBand[] = [];
   /** plot height in px */
   @property({ type: Number }) height = 240;
   /** text shown over the plot while it has no points */
@@ -136,12 +145,66 @@ export class PgChart extends LitElement {
       return;
     }
     if (changed.has('data')) this.plot.setData(this.aligned());
-    else if (changed.has('markers')) this.plot.redraw(false, false);
+    else if (changed.has('markers') || changed.has('bands')) this.plot.redraw(false, false);
   }
 
   private aligned(): uPlot.AlignedData {
     const cols = this.data.length === this.series.length + 1 ? this.data : [this.data[0] ?? [], ...this.series.map(() => [])];
     return cols as unknown as uPlot.AlignedData;
+  }
+
+  /** The y range of the lines widened to hold the bands, padded as uPlot pads its own. */
+  private yRange(min: number, max: number): uPlot.Range.MinMax {
+    let lo = min;
+    let hi = max;
+    for (const b of this.bands) {
+      for (const v of b.lo) if (v !== null && Number.isFinite(v)) lo = Math.min(lo, v);
+      for (const v of b.hi) if (v !== null && Number.isFinite(v)) hi = Math.max(hi, v);
+    }
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [min, max];
+    return uPlot.rangeNum(lo, hi, 0.1, true);
+  }
+
+  /** Fill each band as one polygon per run of consecutive points (hi forward, lo back). */
+  private drawBands(u: uPlot): void {
+    const xs = (u.data[0] ?? []) as (number | null)[];
+    const ctx = u.ctx;
+    for (const b of this.bands) {
+      const color = this.series[b.series]?.color ?? COLORS[b.series % COLORS.length];
+      const runs: number[][] = [];
+      let cur: number[] = [];
+      for (let k = 0; k < xs.length; k++) {
+        const ok = xs[k] !== null && Number.isFinite(b.lo[k] ?? NaN) && Number.isFinite(b.hi[k] ?? NaN);
+        if (ok) cur.push(k);
+        else if (cur.length) {
+          runs.push(cur);
+          cur = [];
+        }
+      }
+      if (cur.length) runs.push(cur);
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+      ctx.clip();
+      ctx.fillStyle = color;
+      ctx.globalAlpha = 0.14;
+      for (const r of runs) {
+        ctx.beginPath();
+        r.forEach((k, j) => {
+          const px = u.valToPos(xs[k] as number, 'x', true);
+          const py = u.valToPos(b.hi[k] as number, 'y', true);
+          if (j === 0) ctx.moveTo(px, py);
+          else ctx.lineTo(px, py);
+        });
+        for (let j = r.length - 1; j >= 0; j--) ctx.lineTo(u.valToPos(xs[r[j]] as number, 'x', true), u.valToPos(b.lo[r[j]] as number, 'y', true));
+        if (r.length === 1) {
+          // a single point: a short vertical bar
+          const px = u.valToPos(xs[r[0]] as number, 'x', true);
+          ctx.fillRect(px - 2, u.valToPos(b.hi[r[0]] as number, 'y', true), 4, u.valToPos(b.lo[r[0]] as number, 'y', true) - u.valToPos(b.hi[r[0]] as number, 'y', true));
+        } else ctx.fill();
+      }
+      ctx.restore();
+    }
   }
 
   private options(): uPlot.Options {
@@ -150,7 +213,7 @@ export class PgChart extends LitElement {
       height: this.height,
       scales: {
         x: { time: false, distr: this.logX ? 3 : 1 },
-        y: { distr: this.logY ? 3 : 1 },
+        y: { distr: this.logY ? 3 : 1, range: this.logY ? undefined : (_u: uPlot, min: number, max: number) => this.yRange(min, max) },
       },
       axes: [
         { label: this.xLabel, size: 40 },
@@ -170,6 +233,7 @@ export class PgChart extends LitElement {
         })),
       ],
       hooks: {
+        drawClear: [(u: uPlot) => this.drawBands(u)],
         draw: [
           (u: uPlot) => {
             const ctx = u.ctx;

@@ -44,7 +44,7 @@ export class PgTrainerPage extends WorkerPage {
   @state() private message = '';
   @state() private notices: { level: string; text: string }[] = [];
   @state() private backends: { backend: Backend; detail: string }[] = [];
-  @state() private charts = { ret: [[]] as (number | null)[][], variance: [[]] as (number | null)[][], snr: [[]] as (number | null)[][], sps: [[]] as (number | null)[][] };
+  @state() private charts = { retMin: [[]] as (number | null)[][], retMax: [[]] as (number | null)[][], ret: [[]] as (number | null)[][], variance: [[]] as (number | null)[][], snr: [[]] as (number | null)[][], sps: [[]] as (number | null)[][] };
   @state() private loaded: { name: string; text: string; algo: Algo } | null = null;
   @state() private ckIndex = 0;
   @state() private saved: SavedSummary[] = [];
@@ -338,6 +338,8 @@ export class PgTrainerPage extends WorkerPage {
   private refreshCharts(): void {
     this.charts = {
       ret: this.series.columns('episodicReturn'),
+      retMin: this.series.columns('episodicReturnMin'),
+      retMax: this.series.columns('episodicReturnMax'),
       variance: this.series.columns('gradVariance', true),
       snr: this.series.columns('gradSnr', true),
       sps: this.series.columns('sps', true),
@@ -409,7 +411,7 @@ export class PgTrainerPage extends WorkerPage {
           : nothing}
       </div>
       <div class="charts">
-        <pg-chart class="card" id="chart-return" emptyText="No episodes finished yet — press Start." heading="Mean episodic return" xLabel="env steps" yLabel="return" .series=${series} .data=${this.charts.ret}></pg-chart>
+        <pg-chart class="card" id="chart-return" emptyText="No episodes finished yet — press Start." heading="Mean episodic return (band: min–max over the update's episodes)" xLabel="env steps" yLabel="return" .series=${series} .data=${this.charts.ret} .bands=${this.runNames.map((_, i) => ({ series: i, lo: this.charts.retMin[i + 1] ?? [], hi: this.charts.retMax[i + 1] ?? [] }))}></pg-chart>
         <pg-chart class="card" id="chart-variance" emptyText="Measured every varianceEvery updates (0 = off)." heading="Gradient variance (trace of covariance)" xLabel="env steps" yLabel="tr Cov" logY .series=${series} .data=${this.charts.variance}></pg-chart>
         <pg-chart class="card" id="chart-snr" emptyText="Measured every varianceEvery updates (0 = off)." heading="Gradient signal-to-noise ‖mean‖² / tr Cov" xLabel="env steps" yLabel="SNR" logY .series=${series} .data=${this.charts.snr}></pg-chart>
         <pg-chart class="card" id="chart-sps" heading="Env steps per second" xLabel="env steps" yLabel="steps/s" logY .series=${series} .data=${this.charts.sps}></pg-chart>
