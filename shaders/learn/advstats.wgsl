@@ -1,4 +1,5 @@
-// Minibatch statistics for advantage normalisation, one workgroup (two-pass for accuracy):
+// Minibatch statistics for advantage normalisation, one workgroup (two-pass for accuracy; main: a
+// 256-lane tree, main_serial: 64 lanes and a serial top level):
 //   n = Σ valid,  μ = Σ Ψ / n,  σ = √( Σ (Ψ − μ)² / (n − 1) )  (torch's unbiased std; σ = 0 when n < 2)
 //   ctrl.advMean = μ, ctrl.advInvStd = 1/(σ + 1e-8), ctrl.count = n, ctrl.invCount = 1/max(n, 1)
 // (src/estimators/losses.ts normalizeAdvantages is the reference).
@@ -50,6 +51,55 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   }
   if (lid == 0u) {
     let sd = select(0.0, sqrt(red[0] / (n - 1.0)), n > 1.0);
+    ctrl.advMean = mu;
+    ctrl.advInvStd = 1.0 / (sd + 1e-8);
+    ctrl.count = n;
+    ctrl.invCount = 1.0 / max(n, 1.0);
+  }
+}
+
+// 'serial' variant (WG_SIZE = 64): each lane sums rows lid, lid + 64, … in registers; lane 0 sums the
+// 64 lane totals in order (one barrier per pass instead of a tree).
+var<workgroup> wg_mu: vec2<f32>;
+
+@compute @workgroup_size(WG_SIZE)
+fn main_serial(@builtin(local_invocation_index) lid: u32) {
+  if (lid == 0u) { wg_flag = ctrl.stop; }
+  if (workgroupUniformLoad(&wg_flag) != 0u) { return; }
+  var s = 0.0;
+  var c = 0.0;
+  for (var j = lid; j < P.rows; j = j + WG_SIZE) {
+    let a = mbAux[j];
+    s = s + a.x * a.w;
+    c = c + a.w;
+  }
+  red[lid] = s;
+  red[WG_SIZE + lid] = c;
+  workgroupBarrier();
+  if (lid == 0u) {
+    var ts = 0.0;
+    var tc = 0.0;
+    for (var k = 0u; k < WG_SIZE; k = k + 1u) {
+      ts = ts + red[k];
+      tc = tc + red[WG_SIZE + k];
+    }
+    wg_mu = vec2<f32>(select(0.0, ts / tc, tc > 0.0), tc);
+  }
+  let mn = workgroupUniformLoad(&wg_mu);
+  let mu = mn.x;
+  let n = mn.y;
+  var q = 0.0;
+  for (var j = lid; j < P.rows; j = j + WG_SIZE) {
+    let a = mbAux[j];
+    let d = (a.x - mu) * a.w;
+    q = q + d * d;
+  }
+  red[lid] = q;
+  workgroupBarrier();
+  if (lid == 0u) {
+    var tq = 0.0;
+    for (var k = 0u; k < WG_SIZE; k = k + 1u) { tq = tq + red[k]; }
+    let sd = select(0.0, sqrt(tq / (n - 1.0)), n > 1.0);
     ctrl.advMean = mu;
     ctrl.advInvStd = 1.0 / (sd + 1e-8);
     ctrl.count = n;

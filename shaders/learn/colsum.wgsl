@@ -1,7 +1,8 @@
 // Column sums over the rows of each split-K chunk (bias gradients ∂b[o] = Σ_b δ[b][o], and the
 // Gaussian ∂log σ_j = Σ_b ∂ℓ_b/∂log σ_j):
 //   dst[c·gradStride + DST_OFF + col] = Σ_{r ∈ chunk c} src[r·STRIDE + OFF + col],  col < COLS
-// Workgroup (x: block of CB columns, z: chunk c); its WG_SIZE threads are CB columns × (WG_SIZE/CB) row lanes.
+// main: workgroup (x: block of CB columns, z: chunk c); its WG_SIZE threads are CB columns × (WG_SIZE/CB)
+// row lanes and a tree. main_serial: one invocation per (column, chunk).
 
 @group(0) @binding(0) var<uniform> P: LearnParams;
 @group(0) @binding(1) var<storage, read> ctrl: LearnCtrl;
@@ -43,4 +44,66 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     workgroupBarrier();
   }
   if (lane == 0u && col < L.COLS) { dst[wid.z * P.gradStride + L.DST_OFF + col] = red[lid]; }
+}
+
+// 'serial' variant (no barriers, no workgroup memory): invocation x = column, workgroup z = chunk c;
+// it sums the chunk's rows in order into four interleaved accumulators (rows r ≡ 0, 1, 2, 3 mod 4 from
+// the chunk start), then (s0 + s1) + (s2 + s3).
+@compute @workgroup_size(WG_SIZE)
+fn main_serial(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (ctrl.stop != 0u) { return; }
+  let col = gid.x;
+  if (col >= L.COLS) { return; }
+  let c = gid.z;
+  let cb = chunk_bounds(c, P.groups, P.subSplit, P.units, P.unitRows);
+  let st = L.STRIDE;
+  var i = cb.x * st + L.OFF + col;
+  var s0 = 0.0;
+  var s1 = 0.0;
+  var s2 = 0.0;
+  var s3 = 0.0;
+  var r = cb.x;
+  for (; r + 4u <= cb.y; r = r + 4u) {
+    s0 = s0 + src[i];
+    s1 = s1 + src[i + st];
+    s2 = s2 + src[i + 2u * st];
+    s3 = s3 + src[i + 3u * st];
+    i = i + 4u * st;
+  }
+  for (; r < cb.y; r = r + 1u) {
+    s0 = s0 + src[i];
+    i = i + st;
+  }
+  dst[c * P.gradStride + L.DST_OFF + col] = (s0 + s1) + (s2 + s3);
+}
+
+// 'serial' variant for 4-aligned views (COLS, STRIDE and OFF multiples of 4: the hidden layers' δ):
+// invocation x = group of 4 columns, one vec4 load per row; otherwise as main_serial.
+// (src4 aliases binding 2 for this entry point only.)
+@group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;
+
+@compute @workgroup_size(WG_SIZE)
+fn main_serial4(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (ctrl.stop != 0u) { return; }
+  let q = gid.x;
+  if (q * 4u >= L.COLS) { return; }
+  let c = gid.z;
+  let cb = chunk_bounds(c, P.groups, P.subSplit, P.units, P.unitRows);
+  let st = L.STRIDE / 4u;
+  var i = cb.x * st + L.OFF / 4u + q;
+  var s0 = vec4<f32>(0.0);
+  var s1 = vec4<f32>(0.0);
+  var r = cb.x;
+  for (; r + 2u <= cb.y; r = r + 2u) {
+    s0 = s0 + src4[i];
+    s1 = s1 + src4[i + st];
+    i = i + 2u * st;
+  }
+  if (r < cb.y) { s0 = s0 + src4[i]; }
+  let s = s0 + s1;
+  let o = c * P.gradStride + L.DST_OFF + 4u * q;
+  dst[o] = s.x;
+  dst[o + 1u] = s.y;
+  dst[o + 2u] = s.z;
+  dst[o + 3u] = s.w;
 }

@@ -1,4 +1,4 @@
-// End of a minibatch, one workgroup: reduce the loss partials and the squared-gradient partials, then
+// End of a minibatch, one workgroup (main: 256 lanes and a tree; main_serial: one invocation): reduce the loss partials and the squared-gradient partials, then
 //   ‖g‖ = √Σ g²,  clipCoef = min(1, maxGradNorm / (‖g‖ + 1e-6))          (torch clip_grad_norm_)
 //   apply = ¬stop ∧ finite(‖g‖, losses);  if apply: t ← t + 1, stepSize = lr/(1 − β₁ᵗ), bc2Sqrt = √(1 − β₂ᵗ)
 //   stats[slot] = (ℓ_pg, ½(V−target)², H, k3, clipfrac) / n, ‖g‖, apply, n
@@ -12,6 +12,8 @@
 
 override WG_SIZE: u32 = 256u;
 override N_SQ: u32 = 1u;
+// rows per loss partial (loss.wgsl: 256 for its main, ROWS for its main_serial)
+override LOSS_ROWS: u32 = 256u;
 
 const NSTAT: u32 = 6u;
 
@@ -30,7 +32,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     if (lid == 0u) { ctrl.apply = 0u; }
     return;
   }
-  let nLoss = (P.rows + WG_SIZE - 1u) / WG_SIZE;
+  let nLoss = (P.rows + LOSS_ROWS - 1u) / LOSS_ROWS;
   var acc: array<f32, 7>;
   for (var k = 0u; k < 7u; k = k + 1u) { acc[k] = 0.0; }
   for (var w = lid; w < nLoss; w = w + WG_SIZE) {
@@ -46,10 +48,16 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     workgroupBarrier();
   }
   if (lid != 0u) { return; }
-  let n = max(red[5 * WG_SIZE], 1.0);
-  let norm = sqrt(red[6 * WG_SIZE]);
+  finish(vec4<f32>(red[0], red[WG_SIZE], red[2u * WG_SIZE], red[3u * WG_SIZE]), red[4u * WG_SIZE], red[5u * WG_SIZE], red[6u * WG_SIZE]);
+}
+
+// The end-of-minibatch logic from the totals: sums = (Σℓ_pg, Σ½(V−target)², ΣH, Σk3), clipSum = Σ clipped,
+// cnt = Σ valid, sqsum = Σ g².
+fn finish(sums: vec4<f32>, clipSum: f32, cnt: f32, sqsum: f32) {
+  let n = max(cnt, 1.0);
+  let norm = sqrt(sqsum);
   var ok = finite(norm);
-  for (var k = 0u; k < 5u; k = k + 1u) { ok = ok && finite(red[k * WG_SIZE]); }
+  ok = ok && finite(sums.x) && finite(sums.y) && finite(sums.z) && finite(sums.w) && finite(clipSum);
   if (P.firstOfEpoch != 0u) { ctrl.epochsRun = ctrl.epochsRun + 1u; }
   ctrl.gradNorm = norm;
   if (ok) {
@@ -67,9 +75,34 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     ctrl.stop = 1u;
   }
   let base = P.slot * 8u;
-  for (var k = 0u; k < 5u; k = k + 1u) { stats[base + k] = red[k * WG_SIZE] / n; }
+  stats[base] = sums.x / n;
+  stats[base + 1u] = sums.y / n;
+  stats[base + 2u] = sums.z / n;
+  stats[base + 3u] = sums.w / n;
+  stats[base + 4u] = clipSum / n;
   stats[base + 5u] = norm;
   stats[base + 6u] = select(0.0, 1.0, ok);
-  stats[base + 7u] = red[5 * WG_SIZE];
-  if (P.lastOfEpoch != 0u && P.targetKl > 0.0 && red[3u * WG_SIZE] / n > P.targetKl) { ctrl.stop = 1u; }
+  stats[base + 7u] = cnt;
+  if (P.lastOfEpoch != 0u && P.targetKl > 0.0 && sums.w / n > P.targetKl) { ctrl.stop = 1u; }
+}
+
+// 'serial' variant: one invocation (WG_SIZE = 1) sums the loss and squared-gradient partials in order.
+@compute @workgroup_size(WG_SIZE)
+fn main_serial(@builtin(local_invocation_index) lid: u32) {
+  if (lid != 0u) { return; }
+  if (ctrl.stop != 0u) {
+    ctrl.apply = 0u;
+    return;
+  }
+  let nLoss = (P.rows + LOSS_ROWS - 1u) / LOSS_ROWS;
+  var a = vec4<f32>(0.0);
+  var b = vec2<f32>(0.0);
+  for (var w = 0u; w < nLoss; w = w + 1u) {
+    let o = w * NSTAT;
+    a = a + vec4<f32>(lossPartials[o], lossPartials[o + 1u], lossPartials[o + 2u], lossPartials[o + 3u]);
+    b = b + vec2<f32>(lossPartials[o + 4u], lossPartials[o + 5u]);
+  }
+  var q = 0.0;
+  for (var w = 0u; w < N_SQ; w = w + 1u) { q = q + sq[w]; }
+  finish(a, b.x, b.y, q);
 }

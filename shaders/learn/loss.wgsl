@@ -10,7 +10,8 @@
 //   SCORE (gradient variance): the ascent direction of J for this sample's env group g,
 //     ∂/∂log π = +Ψ / |rows of g|  (no entropy, no critic, no normalisation)
 // Writes d[j] = (∂ℓ/∂z or ∂ℓ/∂μ [NOUT], ∂ℓ/∂log σ [LS_DIM], ∂ℓ/∂V), already divided by the count of
-// valid samples (the losses are means), and per-workgroup partial sums of the statistics
+// valid samples (the losses are means), and partial sums of the statistics (per workgroup: main; per
+// ROWS consecutive rows: main_serial)
 // (ℓ_pg, ½(V−target)², H, k3, 1[|ρ−1|>ε], valid) for finalize.wgsl.
 //   categorical: ∂log π(a)/∂z_k = 1[k=a] − π_k,  ∂H/∂z_k = −π_k(log π_k + H)
 //   Gaussian:    ∂log π/∂μ_j = (a_j−μ_j)/σ_j²,  ∂log π/∂log σ_j = (a_j−μ_j)²/σ_j² − 1,  ∂H/∂log σ_j = 1
@@ -32,6 +33,8 @@ override ACT_DIM: u32 = 1u;
 override LOGSTD_OFF: u32 = 0u;
 // log σ columns in dOut (Gaussian: NOUT, else 0)
 override LS_DIM: u32 = 0u;
+// rows per partial of main_serial
+override ROWS: u32 = 32u;
 
 const NSTAT: u32 = 6u;
 const HALF_LOG_2PI: f32 = 0.91893853320467274;
@@ -46,112 +49,124 @@ fn expm1_(x: f32) -> f32 {
   return exp(x) - 1.0;
 }
 
+// Statistics of one row: (ℓ_pg, ½(V−target)², H, k3), (1[|ρ−1|>ε], valid); zeros for padding rows.
+struct RowStats {
+  a: vec4<f32>,
+  b: vec2<f32>,
+}
+
+// Heads, losses and dOut of row j < P.rows; returns its statistics.
+fn loss_row(j: u32) -> RowStats {
+  let DW = NOUT + LS_DIM + 1u;
+  let NW = NOUT + 1u;
+  let a4 = aux[j];
+  let valid = a4.w;
+  let zo = j * NW;
+  let dOff = j * DW;
+  if (valid == 0.0) {
+    for (var k = 0u; k < DW; k = k + 1u) { dOut[dOff + k] = 0.0; }
+    return RowStats(vec4<f32>(0.0), vec2<f32>(0.0));
+  }
+  // log π_new and H
+  var lpn = 0.0;
+  var ent = 0.0;
+  var mx = -3.0e38;
+  var lse = 0.0;
+  if (HEAD == 0u) {
+    for (var k = 0u; k < NOUT; k = k + 1u) { mx = max(mx, net[zo + k]); }
+    var s = 0.0;
+    for (var k = 0u; k < NOUT; k = k + 1u) { s = s + exp(net[zo + k] - mx); }
+    lse = mx + log(s);
+    let a = u32(act[j * ACT_DIM]);
+    lpn = net[zo + a] - lse;
+    for (var k = 0u; k < NOUT; k = k + 1u) {
+      let lpk = net[zo + k] - lse;
+      ent = ent - exp(lpk) * lpk;
+    }
+  } else {
+    for (var k = 0u; k < NOUT; k = k + 1u) {
+      let ls = theta[LOGSTD_OFF + k];
+      let d = (act[j * ACT_DIM + k] - net[zo + k]) * exp(-ls);
+      lpn = lpn - 0.5 * d * d - ls - HALF_LOG_2PI;
+      ent = ent + ls + HALF_LOG_2PIE;
+    }
+  }
+  let lpo = a4.z;
+  let logratio = lpn - lpo;
+  let ratio = exp(logratio);
+  let rm1 = expm1_(logratio);
+  var A = a4.x;
+  var inv = ctrl.invCount;
+  var g = 0.0;     // ∂ℓ/∂log π (per sample, before the 1/count)
+  var eg = 0.0;    // ∂ℓ/∂H
+  var dv = 0.0;    // ∂ℓ/∂V
+  var pg = 0.0;
+  let V = net[zo + NOUT];
+  let dvt = V - a4.y;
+  if (P.lossMode == LOSS_SCORE) {
+    // the group's row count: group of this row in group-major order
+    let rowsInGroup = score_group_rows(j);
+    inv = 1.0 / f32(rowsInGroup);
+    g = A;
+  } else {
+    if (P.normAdv != 0u) { A = (A - ctrl.advMean) * ctrl.advInvStd; }
+    if (P.lossMode == LOSS_PPO) {
+      let eps = P.clipEps;
+      let clipped = (A > 0.0 && ratio > 1.0 + eps) || (A < 0.0 && ratio < 1.0 - eps);
+      if (clipped) {
+        pg = -select(1.0 - eps, 1.0 + eps, A > 0.0) * A;
+        g = 0.0;
+      } else {
+        pg = -ratio * A;
+        g = -ratio * A;
+      }
+    } else {
+      pg = -A * lpn;
+      g = -A;
+    }
+    g = g + P.klCoef * rm1;
+    eg = -P.entCoef;
+    dv = P.vfCoef * dvt;
+  }
+  let s = g * inv;
+  let e = eg * inv;
+  if (HEAD == 0u) {
+    let a = u32(act[j * ACT_DIM]);
+    for (var k = 0u; k < NOUT; k = k + 1u) {
+      let lpk = net[zo + k] - lse;
+      let pk = exp(lpk);
+      let ind = select(0.0, 1.0, k == a);
+      dOut[dOff + k] = s * (ind - pk) + e * (-pk * (lpk + ent));
+    }
+  } else {
+    for (var k = 0u; k < NOUT; k = k + 1u) {
+      let is = exp(-theta[LOGSTD_OFF + k]);
+      let d = (act[j * ACT_DIM + k] - net[zo + k]) * is;
+      dOut[dOff + k] = s * d * is;
+      dOut[dOff + NOUT + k] = s * (d * d - 1.0) + e;
+    }
+  }
+  dOut[dOff + NOUT + LS_DIM] = dv * inv;
+  return RowStats(vec4<f32>(pg, 0.5 * dvt * dvt, ent, rm1 - logratio), vec2<f32>(select(0.0, 1.0, abs(rm1) > P.clipEps), 1.0));
+}
+
+// 'tree' variant: one row per lane, a 256-wide tree over the workgroup, one partial per workgroup.
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   if (lid == 0u) { wg_flag = ctrl.stop; }
   if (workgroupUniformLoad(&wg_flag) != 0u) { return; }
   let wgi = wid.x + wid.y * nwg.x;
   let j = wgi * WG_SIZE + lid;
-  let DW = NOUT + LS_DIM + 1u;
-  let NW = NOUT + 1u;
   var st: array<f32, 6>;
   for (var k = 0u; k < NSTAT; k = k + 1u) { st[k] = 0.0; }
-
   if (j < P.rows) {
-    let a4 = aux[j];
-    let valid = a4.w;
-    let zo = j * NW;
-    let dOff = j * DW;
-    if (valid == 0.0) {
-      for (var k = 0u; k < DW; k = k + 1u) { dOut[dOff + k] = 0.0; }
-    } else {
-      // log π_new and H
-      var lpn = 0.0;
-      var ent = 0.0;
-      var mx = -3.0e38;
-      var lse = 0.0;
-      if (HEAD == 0u) {
-        for (var k = 0u; k < NOUT; k = k + 1u) { mx = max(mx, net[zo + k]); }
-        var s = 0.0;
-        for (var k = 0u; k < NOUT; k = k + 1u) { s = s + exp(net[zo + k] - mx); }
-        lse = mx + log(s);
-        let a = u32(act[j * ACT_DIM]);
-        lpn = net[zo + a] - lse;
-        for (var k = 0u; k < NOUT; k = k + 1u) {
-          let lpk = net[zo + k] - lse;
-          ent = ent - exp(lpk) * lpk;
-        }
-      } else {
-        for (var k = 0u; k < NOUT; k = k + 1u) {
-          let ls = theta[LOGSTD_OFF + k];
-          let d = (act[j * ACT_DIM + k] - net[zo + k]) * exp(-ls);
-          lpn = lpn - 0.5 * d * d - ls - HALF_LOG_2PI;
-          ent = ent + ls + HALF_LOG_2PIE;
-        }
-      }
-      let lpo = a4.z;
-      let logratio = lpn - lpo;
-      let ratio = exp(logratio);
-      let rm1 = expm1_(logratio);
-      var A = a4.x;
-      var inv = ctrl.invCount;
-      var g = 0.0;     // ∂ℓ/∂log π (per sample, before the 1/count)
-      var eg = 0.0;    // ∂ℓ/∂H
-      var dv = 0.0;    // ∂ℓ/∂V
-      var pg = 0.0;
-      let V = net[zo + NOUT];
-      let dvt = V - a4.y;
-      if (P.lossMode == LOSS_SCORE) {
-        // the group's row count: group of this row in group-major order
-        let rowsInGroup = score_group_rows(j);
-        inv = 1.0 / f32(rowsInGroup);
-        g = A;
-      } else {
-        if (P.normAdv != 0u) { A = (A - ctrl.advMean) * ctrl.advInvStd; }
-        if (P.lossMode == LOSS_PPO) {
-          let eps = P.clipEps;
-          let clipped = (A > 0.0 && ratio > 1.0 + eps) || (A < 0.0 && ratio < 1.0 - eps);
-          if (clipped) {
-            pg = -select(1.0 - eps, 1.0 + eps, A > 0.0) * A;
-            g = 0.0;
-          } else {
-            pg = -ratio * A;
-            g = -ratio * A;
-          }
-        } else {
-          pg = -A * lpn;
-          g = -A;
-        }
-        g = g + P.klCoef * rm1;
-        eg = -P.entCoef;
-        dv = P.vfCoef * dvt;
-      }
-      let s = g * inv;
-      let e = eg * inv;
-      if (HEAD == 0u) {
-        let a = u32(act[j * ACT_DIM]);
-        for (var k = 0u; k < NOUT; k = k + 1u) {
-          let lpk = net[zo + k] - lse;
-          let pk = exp(lpk);
-          let ind = select(0.0, 1.0, k == a);
-          dOut[dOff + k] = s * (ind - pk) + e * (-pk * (lpk + ent));
-        }
-      } else {
-        for (var k = 0u; k < NOUT; k = k + 1u) {
-          let is = exp(-theta[LOGSTD_OFF + k]);
-          let d = (act[j * ACT_DIM + k] - net[zo + k]) * is;
-          dOut[dOff + k] = s * d * is;
-          dOut[dOff + NOUT + k] = s * (d * d - 1.0) + e;
-        }
-      }
-      dOut[dOff + NOUT + LS_DIM] = dv * inv;
-      st[0] = pg;
-      st[1] = 0.5 * dvt * dvt;
-      st[2] = ent;
-      st[3] = rm1 - logratio;
-      st[4] = select(0.0, 1.0, abs(rm1) > P.clipEps);
-      st[5] = 1.0;
-    }
+    let r = loss_row(j);
+    st[0] = r.a.x;
+    st[1] = r.a.y;
+    st[2] = r.a.z;
+    st[3] = r.a.w;
+    st[4] = r.b.x;
+    st[5] = r.b.y;
   }
   for (var k = 0u; k < NSTAT; k = k + 1u) { red[k * WG_SIZE + lid] = st[k]; }
   workgroupBarrier();
@@ -164,6 +179,31 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   if (lid == 0u) {
     for (var k = 0u; k < NSTAT; k = k + 1u) { partials[wgi * NSTAT + k] = red[k * WG_SIZE]; }
   }
+}
+
+// 'serial' variant (no barriers): invocation t (linear, workgroups1D) handles rows
+// [t·ROWS, min((t+1)·ROWS, rows)) in order, sums their statistics in registers, writes partial t.
+@compute @workgroup_size(WG_SIZE)
+fn main_serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  if (ctrl.stop != 0u) { return; }
+  let t = gid.x + gid.y * (nwg.x * WG_SIZE);
+  let j0 = t * ROWS;
+  if (j0 >= P.rows) { return; }
+  let j1 = min(j0 + ROWS, P.rows);
+  var a = vec4<f32>(0.0);
+  var b = vec2<f32>(0.0);
+  for (var j = j0; j < j1; j = j + 1u) {
+    let r = loss_row(j);
+    a = a + r.a;
+    b = b + r.b;
+  }
+  let o = t * NSTAT;
+  partials[o] = a.x;
+  partials[o + 1u] = a.y;
+  partials[o + 2u] = a.z;
+  partials[o + 3u] = a.w;
+  partials[o + 4u] = b.x;
+  partials[o + 5u] = b.y;
 }
 
 // Rows of the env group that row j belongs to, in the group-major order of the variance pass

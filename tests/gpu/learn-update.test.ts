@@ -12,8 +12,12 @@ import { createAdamState } from '../../src/optim';
 import { PhiloxStream, Purpose } from '../../src/core/rng';
 import { cpuUpdate, randomData, type LearnData } from './learn-reference';
 import { readBack, storageBuffer, useGpu, withScopes, type GpuContext } from './helpers';
+import type { ReduceVariant } from '../../src/backends/gpu/learn/layout';
 
 const gpu = useGpu();
+
+/** Both reduction variants of the non-GEMM kernels (layout.ts ReduceVariant) are run against the reference. */
+const VARIANTS: ReduceVariant[] = ['serial', 'tree'];
 
 const SPECS: Record<string, NetSpec> = {
   softmax: { obsDim: 4, hidden: [16, 16], activation: 'tanh', head: { kind: 'softmax', n: 3 } },
@@ -60,7 +64,7 @@ interface Setup {
   buffers: LearnerBuffers;
 }
 
-async function setup(ctx: GpuContext, spec: NetSpec, o: LearnerOptions, seed: number, mutate?: (d: LearnData) => void): Promise<Setup> {
+async function setup(ctx: GpuContext, spec: NetSpec, o: LearnerOptions, seed: number, reductions: ReduceVariant, mutate?: (d: LearnData) => void): Promise<Setup> {
   const layout = netLayout(spec);
   const theta = params(layout, seed);
   const data = randomData(layout, theta, o.numSteps, o.numEnvs, seed);
@@ -80,7 +84,7 @@ async function setup(ctx: GpuContext, spec: NetSpec, o: LearnerOptions, seed: nu
   };
   const head = spec.head;
   const actDim = head.kind === 'gaussian' ? head.dim : 1;
-  const learner = await GpuLearner.create({ device: d, cache: ctx.cache, layout, obsDim: spec.obsDim, actDim, options: o, buffers });
+  const learner = await GpuLearner.create({ device: d, cache: ctx.cache, layout, obsDim: spec.obsDim, actDim, options: o, buffers, reductions });
   return { layout, theta, data, learner, buffers };
 }
 
@@ -99,131 +103,154 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return num / den;
 }
 
-describe('GPU learner gradient = CPU reference gradient', () => {
-  const cases: Array<[string, string, Partial<LearnerOptions>]> = [
-    ['softmax', 'ppo + value + entropy', {}],
-    ['softmax', 'ppo + KL penalty, no normalisation', { klCoef: 0.7, normAdv: false }],
-    ['softmax', 'plain pg, Ψ = reinforce', { loss: 'pg', psiKind: 'reinforce', normAdv: false, entCoef: 0.05 }],
-    ['gaussian', 'ppo (μ and log σ)', { entCoef: 0.1 }],
-    ['gaussian', 'plain pg, Ψ = actor-critic', { loss: 'pg', psiKind: 'actor-critic', normAdv: false }],
-    ['tabular', 'ppo', {}],
-    ['tabular', 'plain pg, Ψ = reinforce-rtg', { loss: 'pg', psiKind: 'reinforce-rtg', normAdv: false }],
-  ];
-  it.each(cases)('%s head, %s', async (head, _what, over) => {
-    const ctx = gpu();
-    const o = { ...baseOptions(24, 16), ...over };
-    await withScopes(ctx.device, async () => {
-      const s = await setup(ctx, SPECS[head], o, 3);
-      const stats = await s.learner.update({ lr: 1e-3, shuffleStream: 5 });
-      const grad = await readF32(ctx, s.learner.grad);
-      const cpu = cpuUpdate(s.layout, s.theta, createAdamState(s.layout.total), s.data, o, 1e-3, 5);
-      expect(relErr(grad, cpu.firstGrad)).toBeLessThan(1e-3);
-      // every segment carries signal (no silently zero layer)
-      const segs = [...s.layout.actorLayers, ...s.layout.criticLayers];
-      for (const l of segs) {
-        let n2 = 0;
-        for (let i = l.wOffset; i < l.bOffset + l.outDim; i++) n2 += grad[i] * grad[i];
-        expect(n2).toBeGreaterThan(0);
-      }
-      const c = cpu.stats[0];
-      expect(stats.policyLoss).toBeCloseTo(c.policyLoss, 4);
-      expect(stats.valueLoss).toBeCloseTo(c.valueLoss, 3);
-      expect(stats.entropy).toBeCloseTo(c.entropy, 4);
-      expect(stats.approxKl).toBeCloseTo(c.approxKl, 5);
-      expect(stats.clipFrac).toBeCloseTo(c.clipFrac, 6);
-      expect(stats.gradNorm / c.gradNorm).toBeCloseTo(1, 4);
-      expect(stats.epochsRun).toBe(1);
-      expect(stats.stepsApplied).toBe(1);
-      expect(stats.nonFinite).toBe(false);
-      s.learner.destroy();
-    });
-  });
-});
-
-describe('GPU learner whole update = CPU reference update', () => {
-  it.each([['softmax'], ['gaussian'], ['tabular']])('%s: 3 epochs × 4 minibatches, same θ, m, v, t', async (head) => {
-    const ctx = gpu();
-    const o = { ...baseOptions(20, 12), epochs: 3, minibatches: 4, klCoef: 0.1 };
-    await withScopes(ctx.device, async () => {
-      const s = await setup(ctx, SPECS[head], o, 4);
-      const lr = 3e-3;
-      const stats = await s.learner.update({ lr, shuffleStream: 12 });
-      const theta = await readF32(ctx, s.buffers.params);
-      const m = await readF32(ctx, s.buffers.adamM);
-      const cpu = cpuUpdate(s.layout, s.theta, createAdamState(s.layout.total), s.data, o, lr, 12);
-      expect(stats.stepsApplied).toBe(12);
-      expect(stats.adamT).toBe(12);
-      // each Adam step moves θ by ≲ lr; allow 1% of one step of disagreement per parameter
-      let worst = 0;
-      for (let i = 0; i < theta.length; i++) worst = Math.max(worst, Math.abs(theta[i] - cpu.theta[i]));
-      expect(worst).toBeLessThan(0.01 * lr);
-      let moved = 0;
-      for (let i = 0; i < theta.length; i++) moved = Math.max(moved, Math.abs(theta[i] - s.theta[i]));
-      expect(moved).toBeGreaterThan(lr);
-      expect(relErr(m, cpu.adam.m)).toBeLessThan(2e-3);
-      const last = cpu.stats[cpu.stats.length - 1];
-      expect(stats.policyLoss).toBeCloseTo(last.policyLoss, 3);
-      expect(stats.approxKl).toBeCloseTo(last.approxKl, 4);
-      for (let k = 0; k < cpu.stats.length; k++) expect(stats.perMinibatch[k * 8 + 5] / cpu.stats[k].gradNorm).toBeCloseTo(1, 3);
-      s.learner.destroy();
-    });
-  });
-
-  it('a second update continues Adam (t = 2 bias correction) and matches', async () => {
-    const ctx = gpu();
-    const o = { ...baseOptions(16, 8), minibatches: 2 };
-    await withScopes(ctx.device, async () => {
-      const s = await setup(ctx, SPECS.softmax, o, 8);
-      await s.learner.update({ lr: 2e-3, shuffleStream: 0 });
-      const st = await s.learner.update({ lr: 1e-3, shuffleStream: 1 });
-      const c1 = cpuUpdate(s.layout, s.theta, createAdamState(s.layout.total), s.data, o, 2e-3, 0);
-      const c2 = cpuUpdate(s.layout, c1.theta, c1.adam, s.data, o, 1e-3, 1);
-      const theta = await readF32(ctx, s.buffers.params);
-      let worst = 0;
-      for (let i = 0; i < theta.length; i++) worst = Math.max(worst, Math.abs(theta[i] - c2.theta[i]));
-      expect(worst).toBeLessThan(0.01 * 2e-3);
-      expect(st.adamT).toBe(4);
-      s.learner.destroy();
-    });
-  });
-});
-
-describe('GPU learner control flow', () => {
-  it('target-KL early stop after the first epoch, as the CPU reference', async () => {
-    const ctx = gpu();
-    const o = { ...baseOptions(16, 8), epochs: 4, minibatches: 2, targetKl: 1e-4 };
-    await withScopes(ctx.device, async () => {
-      const s = await setup(ctx, SPECS.softmax, o, 9);
-      const stats = await s.learner.update({ lr: 1e-2, shuffleStream: 3 });
-      const cpu = cpuUpdate(s.layout, s.theta, createAdamState(s.layout.total), s.data, o, 1e-2, 3);
-      expect(cpu.epochsRun).toBe(1);
-      expect(stats.epochsRun).toBe(1);
-      expect(stats.stepsApplied).toBe(2);
-      expect(Number.isNaN(stats.perMinibatch[2 * 8])).toBe(true);
-      const theta = await readF32(ctx, s.buffers.params);
-      let worst = 0;
-      for (let i = 0; i < theta.length; i++) worst = Math.max(worst, Math.abs(theta[i] - cpu.theta[i]));
-      expect(worst).toBeLessThan(1e-4);
-      s.learner.destroy();
-    });
-  });
-
-  it('a non-finite reward flags the update, stops it, and leaves θ, m, v untouched', async () => {
-    const ctx = gpu();
-    const o = { ...baseOptions(8, 8), epochs: 2 };
-    await withScopes(ctx.device, async () => {
-      const s = await setup(ctx, SPECS.softmax, o, 10, (d) => {
-        d.rollout.rewards[5] = NaN;
+describe.each(VARIANTS)('reductions: %s', (reductions) => {
+  describe('GPU learner gradient = CPU reference gradient', () => {
+    const cases: Array<[string, string, Partial<LearnerOptions>]> = [
+      ['softmax', 'ppo + value + entropy', {}],
+      ['softmax', 'ppo + KL penalty, no normalisation', { klCoef: 0.7, normAdv: false }],
+      ['softmax', 'plain pg, Ψ = reinforce', { loss: 'pg', psiKind: 'reinforce', normAdv: false, entCoef: 0.05 }],
+      ['gaussian', 'ppo (μ and log σ)', { entCoef: 0.1 }],
+      ['gaussian', 'plain pg, Ψ = actor-critic', { loss: 'pg', psiKind: 'actor-critic', normAdv: false }],
+      ['tabular', 'ppo', {}],
+      ['tabular', 'plain pg, Ψ = reinforce-rtg', { loss: 'pg', psiKind: 'reinforce-rtg', normAdv: false }],
+    ];
+    it.each(cases)('%s head, %s', async (head, _what, over) => {
+      const ctx = gpu();
+      const o = { ...baseOptions(24, 16), ...over };
+      await withScopes(ctx.device, async () => {
+        const s = await setup(ctx, SPECS[head], o, 3, reductions);
+        const stats = await s.learner.update({ lr: 1e-3, shuffleStream: 5 });
+        const grad = await readF32(ctx, s.learner.grad);
+        const cpu = cpuUpdate(s.layout, s.theta, createAdamState(s.layout.total), s.data, o, 1e-3, 5);
+        expect(relErr(grad, cpu.firstGrad)).toBeLessThan(1e-3);
+        // every segment carries signal (no silently zero layer)
+        const segs = [...s.layout.actorLayers, ...s.layout.criticLayers];
+        for (const l of segs) {
+          let n2 = 0;
+          for (let i = l.wOffset; i < l.bOffset + l.outDim; i++) n2 += grad[i] * grad[i];
+          expect(n2).toBeGreaterThan(0);
+        }
+        const c = cpu.stats[0];
+        expect(stats.policyLoss).toBeCloseTo(c.policyLoss, 4);
+        expect(stats.valueLoss).toBeCloseTo(c.valueLoss, 3);
+        expect(stats.entropy).toBeCloseTo(c.entropy, 4);
+        expect(stats.approxKl).toBeCloseTo(c.approxKl, 5);
+        expect(stats.clipFrac).toBeCloseTo(c.clipFrac, 6);
+        expect(stats.gradNorm / c.gradNorm).toBeCloseTo(1, 4);
+        expect(stats.epochsRun).toBe(1);
+        expect(stats.stepsApplied).toBe(1);
+        expect(stats.nonFinite).toBe(false);
+        s.learner.destroy();
       });
-      const stats = await s.learner.update({ lr: 1e-2, shuffleStream: 0 });
-      expect(stats.nonFinite).toBe(true);
-      // the learner stops at the faulty minibatch (the engine then rolls the whole update back)
-      expect(stats.epochsRun).toBe(1);
-      expect(stats.stepsApplied).toBe(0);
-      expect(stats.adamT).toBe(0);
-      expect(Array.from(await readF32(ctx, s.buffers.params))).toEqual(Array.from(s.theta));
-      expect((await readF32(ctx, s.buffers.adamV)).every((x) => x === 0)).toBe(true);
-      s.learner.destroy();
+    });
+
+    it('many rows: 3 split-K chunks and ragged runs (2257 rows), gradient and statistics', async () => {
+      const ctx = gpu();
+      const o = { ...baseOptions(37, 61), klCoef: 0.3 };
+      await withScopes(ctx.device, async () => {
+        const s = await setup(ctx, SPECS.gaussian, o, 11, reductions);
+        expect(s.learner.splits).toBe(3);
+        const stats = await s.learner.update({ lr: 1e-3, shuffleStream: 2 });
+        const grad = await readF32(ctx, s.learner.grad);
+        const cpu = cpuUpdate(s.layout, s.theta, createAdamState(s.layout.total), s.data, o, 1e-3, 2);
+        expect(relErr(grad, cpu.firstGrad)).toBeLessThan(1e-3);
+        const c = cpu.stats[0];
+        expect(stats.policyLoss).toBeCloseTo(c.policyLoss, 4);
+        expect(stats.valueLoss / c.valueLoss).toBeCloseTo(1, 4);
+        expect(stats.entropy).toBeCloseTo(c.entropy, 4);
+        expect(stats.approxKl).toBeCloseTo(c.approxKl, 5);
+        expect(stats.clipFrac).toBeCloseTo(c.clipFrac, 6);
+        expect(stats.gradNorm / c.gradNorm).toBeCloseTo(1, 4);
+        s.learner.destroy();
+      });
+    });
+  });
+
+  describe('GPU learner whole update = CPU reference update', () => {
+    it.each([['softmax'], ['gaussian'], ['tabular']])('%s: 3 epochs × 4 minibatches, same θ, m, v, t', async (head) => {
+      const ctx = gpu();
+      const o = { ...baseOptions(20, 12), epochs: 3, minibatches: 4, klCoef: 0.1 };
+      await withScopes(ctx.device, async () => {
+        const s = await setup(ctx, SPECS[head], o, 4, reductions);
+        const lr = 3e-3;
+        const stats = await s.learner.update({ lr, shuffleStream: 12 });
+        const theta = await readF32(ctx, s.buffers.params);
+        const m = await readF32(ctx, s.buffers.adamM);
+        const cpu = cpuUpdate(s.layout, s.theta, createAdamState(s.layout.total), s.data, o, lr, 12);
+        expect(stats.stepsApplied).toBe(12);
+        expect(stats.adamT).toBe(12);
+        // each Adam step moves θ by ≲ lr; allow 1% of one step of disagreement per parameter
+        let worst = 0;
+        for (let i = 0; i < theta.length; i++) worst = Math.max(worst, Math.abs(theta[i] - cpu.theta[i]));
+        expect(worst).toBeLessThan(0.01 * lr);
+        let moved = 0;
+        for (let i = 0; i < theta.length; i++) moved = Math.max(moved, Math.abs(theta[i] - s.theta[i]));
+        expect(moved).toBeGreaterThan(lr);
+        expect(relErr(m, cpu.adam.m)).toBeLessThan(2e-3);
+        const last = cpu.stats[cpu.stats.length - 1];
+        expect(stats.policyLoss).toBeCloseTo(last.policyLoss, 3);
+        expect(stats.approxKl).toBeCloseTo(last.approxKl, 4);
+        for (let k = 0; k < cpu.stats.length; k++) expect(stats.perMinibatch[k * 8 + 5] / cpu.stats[k].gradNorm).toBeCloseTo(1, 3);
+        s.learner.destroy();
+      });
+    });
+
+    it('a second update continues Adam (t = 2 bias correction) and matches', async () => {
+      const ctx = gpu();
+      const o = { ...baseOptions(16, 8), minibatches: 2 };
+      await withScopes(ctx.device, async () => {
+        const s = await setup(ctx, SPECS.softmax, o, 8, reductions);
+        await s.learner.update({ lr: 2e-3, shuffleStream: 0 });
+        const st = await s.learner.update({ lr: 1e-3, shuffleStream: 1 });
+        const c1 = cpuUpdate(s.layout, s.theta, createAdamState(s.layout.total), s.data, o, 2e-3, 0);
+        const c2 = cpuUpdate(s.layout, c1.theta, c1.adam, s.data, o, 1e-3, 1);
+        const theta = await readF32(ctx, s.buffers.params);
+        let worst = 0;
+        for (let i = 0; i < theta.length; i++) worst = Math.max(worst, Math.abs(theta[i] - c2.theta[i]));
+        expect(worst).toBeLessThan(0.01 * 2e-3);
+        expect(st.adamT).toBe(4);
+        s.learner.destroy();
+      });
+    });
+  });
+
+  describe('GPU learner control flow', () => {
+    it('target-KL early stop after the first epoch, as the CPU reference', async () => {
+      const ctx = gpu();
+      const o = { ...baseOptions(16, 8), epochs: 4, minibatches: 2, targetKl: 1e-4 };
+      await withScopes(ctx.device, async () => {
+        const s = await setup(ctx, SPECS.softmax, o, 9, reductions);
+        const stats = await s.learner.update({ lr: 1e-2, shuffleStream: 3 });
+        const cpu = cpuUpdate(s.layout, s.theta, createAdamState(s.layout.total), s.data, o, 1e-2, 3);
+        expect(cpu.epochsRun).toBe(1);
+        expect(stats.epochsRun).toBe(1);
+        expect(stats.stepsApplied).toBe(2);
+        expect(Number.isNaN(stats.perMinibatch[2 * 8])).toBe(true);
+        const theta = await readF32(ctx, s.buffers.params);
+        let worst = 0;
+        for (let i = 0; i < theta.length; i++) worst = Math.max(worst, Math.abs(theta[i] - cpu.theta[i]));
+        expect(worst).toBeLessThan(1e-4);
+        s.learner.destroy();
+      });
+    });
+
+    it('a non-finite reward flags the update, stops it, and leaves θ, m, v untouched', async () => {
+      const ctx = gpu();
+      const o = { ...baseOptions(8, 8), epochs: 2 };
+      await withScopes(ctx.device, async () => {
+        const s = await setup(ctx, SPECS.softmax, o, 10, reductions, (d) => {
+          d.rollout.rewards[5] = NaN;
+        });
+        const stats = await s.learner.update({ lr: 1e-2, shuffleStream: 0 });
+        expect(stats.nonFinite).toBe(true);
+        // the learner stops at the faulty minibatch (the engine then rolls the whole update back)
+        expect(stats.epochsRun).toBe(1);
+        expect(stats.stepsApplied).toBe(0);
+        expect(stats.adamT).toBe(0);
+        expect(Array.from(await readF32(ctx, s.buffers.params))).toEqual(Array.from(s.theta));
+        expect((await readF32(ctx, s.buffers.adamV)).every((x) => x === 0)).toBe(true);
+        s.learner.destroy();
+      });
     });
   });
 });

@@ -24,7 +24,7 @@ function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return num / den;
 }
 
-describe('GPU gradient variance', () => {
+describe.each(['serial', 'tree'] as const)('GPU gradient variance (reductions: %s)', (reductions) => {
   it.each([
     ['softmax', { obsDim: 4, hidden: [16, 16], activation: 'tanh', head: { kind: 'softmax', n: 2 } } as NetSpec],
     ['gaussian', { obsDim: 3, hidden: [8], activation: 'tanh', head: { kind: 'gaussian', dim: 2 } } as NetSpec],
@@ -45,7 +45,7 @@ describe('GPU gradient variance', () => {
     await withScopes(device, async () => {
       const actDim = spec.head.kind === 'gaussian' ? spec.head.dim : 1;
       const learner = await GpuLearner.create({
-        device, cache, layout, obsDim: spec.obsDim, actDim, options: o,
+        device, cache, layout, obsDim: spec.obsDim, actDim, options: o, reductions,
         buffers: {
           obs: storageBuffer(device, data.obs), actions: storageBuffer(device, data.actions), logp: storageBuffer(device, data.logp),
           values: storageBuffer(device, data.rollout.values), rewards: storageBuffer(device, data.rollout.rewards),

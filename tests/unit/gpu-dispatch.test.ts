@@ -25,8 +25,34 @@ import { netLayout } from '../../src/policy/layout';
 import rolloutCode from '../../shaders/rollout.wgsl?raw';
 import packCode from '../../shaders/pack_weights.wgsl?raw';
 import statsCode from '../../shaders/episode_stats.wgsl?raw';
-import { GEMM_GEOM, GEMM_SIMPLE_WG, gemmBlock, gemmSimpleGrid, gemmVariantFor } from '../../src/backends/gpu/learn/layout';
-import { GemmProgram, LEARN_WGSL, type GemmLayer } from '../../src/backends/gpu/learn/kernels';
+import {
+  GEMM_GEOM,
+  GEMM_SIMPLE_WG,
+  LOSS_ROWS_SERIAL,
+  REDUCE_RUN_SERIAL,
+  SERIAL_WG,
+  colsumSerialGrid,
+  colsumSerialWg,
+  colsumVec4,
+  gemmBlock,
+  gemmSimpleGrid,
+  gemmVariantFor,
+  lossPartialCount,
+  lossSerialGrid,
+  reduceSerialGrid,
+  reduceVariantFor,
+  sqPartialCount,
+} from '../../src/backends/gpu/learn/layout';
+import {
+  AdvStatsProgram,
+  ColsumProgram,
+  FinalizeProgram,
+  GemmProgram,
+  LEARN_WGSL,
+  LossProgram,
+  ReduceProgram,
+  type GemmLayer,
+} from '../../src/backends/gpu/learn/kernels';
 
 describe('workgroup counts', () => {
   it('covers every thread with the fewest groups', () => {
@@ -355,5 +381,115 @@ describe('learner GEMM variants (simple on SwiftShader, tiled elsewhere)', () =>
   it('both variants declare the same GemmGeom', () => {
     expect(parseWgslStruct(LEARN_WGSL.gemmSimple, 'GemmGeom')).toEqual(GEMM_GEOM.members());
     expect(parseWgslStruct(LEARN_WGSL.gemm, 'GemmGeom')).toEqual(GEMM_GEOM.members());
+  });
+});
+
+describe('learner reduction variants (serial on SwiftShader, tree elsewhere)', () => {
+  const swift = { vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0' };
+  it('picks the variant from the adapter info', () => {
+    expect(reduceVariantFor(swift)).toBe('serial');
+    expect(reduceVariantFor({ vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100' })).toBe('tree');
+    expect(reduceVariantFor(undefined)).toBe('tree');
+  });
+  it('loss: one partial per 32 rows (serial) or per 256-row workgroup (tree)', () => {
+    expect(LOSS_ROWS_SERIAL).toBe(32);
+    expect(SERIAL_WG).toBe(64);
+    expect(lossPartialCount(8192, 'serial')).toBe(256);
+    expect(lossPartialCount(8192, 'tree')).toBe(32);
+    expect(lossPartialCount(2257, 'serial')).toBe(71); // 70 full runs + 17 rows
+    expect(lossPartialCount(2257, 'tree')).toBe(9);
+    // 256 invocations = 4 groups of 64; 71 invocations → 2 groups
+    expect(lossSerialGrid(8192)).toEqual([4, 1, 1]);
+    expect(lossSerialGrid(2257)).toEqual([2, 1, 1]);
+    expect(lossSerialGrid(0)).toEqual([0, 1, 1]);
+    // every row is in exactly one run t: [32t, min(32t + 32, rows))
+    for (const rows of [1, 31, 32, 33, 2257]) {
+      const [x, y] = lossSerialGrid(rows);
+      const covered = new Array(rows).fill(0);
+      for (let t = 0; t < x * y * SERIAL_WG; t++) for (let j = t * 32; j < Math.min(t * 32 + 32, rows); j++) covered[j]++;
+      expect(covered.every((c) => c === 1)).toBe(true);
+      expect(Math.max(...Array.from({ length: x * y * SERIAL_WG }, (_, t) => (t * 32 < rows ? t : -1))) + 1).toBe(lossPartialCount(rows, 'serial'));
+    }
+    const ls = new LossProgram({ head: 0, nOut: 2, actDim: 1, logStdOffset: -1 }, 'serial');
+    expect(ls.spec.entryPoint).toBe('main_serial');
+    expect(ls.workgroups(8192)).toEqual([4, 1, 1]);
+    const lt = new LossProgram({ head: 0, nOut: 2, actDim: 1, logStdOffset: -1 }, 'tree');
+    expect(lt.spec.entryPoint).toBe('main');
+    expect(lt.workgroups(8192)).toEqual([32, 1, 1]);
+    expect(LossProgram.partialCount(8192, 'serial')).toBe(256);
+  });
+  it('reduce: one sq partial per 32 entries (serial) or per 256 (tree); groups along y', () => {
+    expect(REDUCE_RUN_SERIAL).toBe(32);
+    expect(sqPartialCount(9155, 'serial')).toBe(287);
+    expect(sqPartialCount(9155, 'tree')).toBe(36);
+    // 287 invocations → 5 groups of 64
+    expect(reduceSerialGrid(9155, 1)).toEqual([5, 1, 1]);
+    expect(reduceSerialGrid(9155, 4)).toEqual([5, 4, 1]);
+    expect(reduceSerialGrid(32 * 64, 1)).toEqual([1, 1, 1]);
+    expect(reduceSerialGrid(32 * 64 + 1, 1)).toEqual([2, 1, 1]);
+    const rs = new ReduceProgram(100, 'serial');
+    expect(rs.grid(9155, 2)).toEqual([5, 2, 1]);
+    expect(ReduceProgram.sqCount(9155, 'serial')).toBe(287);
+    expect(new ReduceProgram(100, 'tree').grid(9155, 2)).toEqual([36, 2, 1]);
+  });
+  it('colsum: one invocation per (column, chunk), 4 / 16 / 64 lanes by column class', () => {
+    expect(colsumSerialWg(1)).toBe(4);
+    expect(colsumSerialWg(4)).toBe(4);
+    expect(colsumSerialWg(5)).toBe(16);
+    expect(colsumSerialWg(64)).toBe(64);
+    expect(colsumSerialWg(65)).toBe(64);
+    expect(colsumSerialGrid(64, 8)).toEqual([1, 1, 8]);
+    expect(colsumSerialGrid(2, 8)).toEqual([1, 1, 8]);
+    expect(colsumSerialGrid(65, 3)).toEqual([2, 1, 3]);
+    const v = { stride: 64, offset: 0 };
+    // 64 columns in a view that is not 4-aligned: one invocation per column
+    const cs = new ColsumProgram(64, { stride: 66, offset: 1 }, 0, 'serial');
+    expect(cs.vec4).toBe(false);
+    expect(cs.workgroupSize).toBe(64);
+    expect(cs.grid(8)).toEqual([1, 1, 8]);
+    expect(new ColsumProgram(64, v, 0, 'tree').grid(8)).toEqual([1, 1, 8]);
+    expect(new ColsumProgram(100, v, 0, 'tree').grid(8)).toEqual([2, 1, 8]);
+    expect(new ColsumProgram(3, v, 0, 'serial').workgroupSize).toBe(4);
+  });
+  it('colsum: vec4 loads (4 columns per invocation) only for 4-aligned views', () => {
+    expect(colsumVec4(64, 64, 0)).toBe(true);
+    expect(colsumVec4(20, 20, 0)).toBe(true);
+    expect(colsumVec4(2, 3, 0)).toBe(false); // the head's δ in dOut (stride NOUT + 1)
+    expect(colsumVec4(8, 12, 2)).toBe(false);
+    expect(colsumVec4(7, 8, 0)).toBe(false);
+    const h = new ColsumProgram(64, { stride: 64, offset: 0 }, 0, 'serial');
+    expect(h.vec4).toBe(true);
+    expect(h.spec.entryPoint).toBe('main_serial4');
+    expect(h.workgroupSize).toBe(16); // 16 groups of 4 columns
+    expect(h.grid(8)).toEqual([1, 1, 8]);
+    const h20 = new ColsumProgram(20, { stride: 20, offset: 0 }, 0, 'serial');
+    expect(h20.workgroupSize).toBe(16);
+    expect(h20.grid(3)).toEqual([1, 1, 3]); // 5 groups of 4 in one workgroup of 16
+    const head = new ColsumProgram(2, { stride: 3, offset: 0 }, 0, 'serial');
+    expect(head.vec4).toBe(false);
+    expect(head.spec.entryPoint).toBe('main_serial');
+    expect(new ColsumProgram(64, { stride: 64, offset: 0 }, 0, 'tree').spec.entryPoint).toBe('main');
+  });
+  it('every variant names an entry point of its shader and only overrides it declares', () => {
+    const v = { stride: 64, offset: 0 };
+    for (const variant of ['serial', 'tree'] as const) {
+      const progs: Array<[{ spec: { entryPoint: string; constants: Record<string, number> } }, string]> = [
+        [new LossProgram({ head: 1, nOut: 2, actDim: 2, logStdOffset: 10 }, variant), LEARN_WGSL.loss],
+        [new ColsumProgram(64, v, 0, variant), LEARN_WGSL.colsum],
+        [new ColsumProgram(3, { stride: 3, offset: 0 }, 0, variant), LEARN_WGSL.colsum],
+        [new ReduceProgram(100, variant), LEARN_WGSL.reduce],
+        [new FinalizeProgram(36, variant), LEARN_WGSL.finalize],
+        [new AdvStatsProgram(variant), LEARN_WGSL.advstats],
+      ];
+      for (const [p, code] of progs) {
+        expect(code).toMatch(new RegExp(`fn ${p.spec.entryPoint}\\(`));
+        const declared = new Set(parseWgslOverrides(code));
+        for (const k of Object.keys(p.spec.constants)) expect(declared.has(k), k).toBe(true);
+      }
+    }
+    // finalize reads the loss partials of the same variant
+    expect(new FinalizeProgram(1, 'serial').spec.constants.LOSS_ROWS).toBe(LOSS_ROWS_SERIAL);
+    expect(new FinalizeProgram(1, 'tree').spec.constants.LOSS_ROWS).toBe(256);
+    expect(new FinalizeProgram(1, 'serial').workgroupSize).toBe(1);
   });
 });

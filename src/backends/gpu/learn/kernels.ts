@@ -19,7 +19,31 @@ import varianceWgsl from '../../../../shaders/learn/variance.wgsl?raw';
 import { ceilDiv, UniformWriter, workgroups1D } from '../dispatch';
 import { Program, type NamedBinding, type ProgramDesc } from '../program';
 import type { PipelineCache, PipelineSpec } from '../pipeline-cache';
-import { COLSUM_GEOM, GEMM_GEOM, GEMM_SIMPLE_WG, gemmBlock, gemmSimpleGrid, gemmTile, gemmVariantFor, type GemmBlock, type GemmTile, type GemmVariant } from './layout';
+import {
+  COLSUM_GEOM,
+  colsumSerialGrid,
+  colsumSerialWg,
+  colsumVec4,
+  GEMM_GEOM,
+  GEMM_SIMPLE_WG,
+  gemmBlock,
+  gemmSimpleGrid,
+  gemmTile,
+  gemmVariantFor,
+  LOSS_ROWS_SERIAL,
+  LOSS_ROWS_TREE,
+  lossPartialCount,
+  lossSerialGrid,
+  REDUCE_RUN_SERIAL,
+  reduceSerialGrid,
+  reduceVariantFor,
+  SERIAL_WG,
+  sqPartialCount,
+  type GemmBlock,
+  type GemmTile,
+  type GemmVariant,
+  type ReduceVariant,
+} from './layout';
 
 const U = (name: string): NamedBinding => ({ name, kind: 'uniform' });
 const R = (name: string): NamedBinding => ({ name, kind: 'read-only-storage' });
@@ -69,16 +93,33 @@ export class GatherProgram extends Program {
   }
 }
 
-/** Mean / std / count of the minibatch's Ψ (one workgroup). */
+/** POLICYGRAD_REDUCE=serial|tree in the environment (Node) forces the reduction variant: for tests and A/B timings. */
+function reduceVariantFromEnv(): ReduceVariant | undefined {
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.POLICYGRAD_REDUCE;
+  if (v === undefined || v === '') return undefined;
+  if (v !== 'serial' && v !== 'tree') throw new Error(`POLICYGRAD_REDUCE=${v}: expected 'serial' or 'tree'`);
+  return v;
+}
+
+/**
+ * The reduction variant (ReduceVariant, layout.ts) of the learner's loss / colsum / reduce / finalize /
+ * advstats kernels on `device`: `requested` if given, else POLICYGRAD_REDUCE, else by the adapter info
+ * (reduceVariantFor: 'serial' on SwiftShader). The learner resolves it once and passes it to every program.
+ */
+export function resolveReduceVariant(device: GPUDevice, requested?: ReduceVariant): ReduceVariant {
+  return requested ?? reduceVariantFromEnv() ?? reduceVariantFor((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo);
+}
+
+/** Mean / std / count of the minibatch's Ψ (one workgroup: 256 lanes and a tree, or 64 lanes with a serial top level). */
 export class AdvStatsProgram extends Program {
-  constructor() {
+  constructor(readonly variant: ReduceVariant = 'tree') {
     super({
       name: 'learn-advstats',
       code: LEARN_WGSL.advstats,
-      entryPoint: 'main',
+      entryPoint: variant === 'serial' ? 'main_serial' : 'main',
       bindings: [U('params'), W('ctrl'), R('mbAux')],
       constants: {},
-      workgroupSize: 256,
+      workgroupSize: variant === 'serial' ? SERIAL_WG : 256,
     });
   }
   dispatchOne(pass: GPUComputePassEncoder, bg: GPUBindGroup): void {
@@ -262,13 +303,21 @@ export interface LossShape {
   logStdOffset: number;
 }
 
-/** Heads, losses and ∂ℓ/∂outputs of one minibatch; per-workgroup partial statistics. */
+/**
+ * Heads, losses and ∂ℓ/∂outputs of one minibatch, and partial statistics: tree: one per 256-row
+ * workgroup; serial: one per LOSS_ROWS_SERIAL consecutive rows (an invocation each, no barriers).
+ * `dispatch(pass, bg, rows)` covers the rows in either variant.
+ */
 export class LossProgram extends Program {
-  constructor(s: LossShape) {
+  constructor(
+    s: LossShape,
+    readonly variant: ReduceVariant = 'tree',
+  ) {
+    const serial = variant === 'serial';
     super({
       name: 'learn-loss',
       code: LEARN_WGSL.loss,
-      entryPoint: 'main',
+      entryPoint: serial ? 'main_serial' : 'main',
       bindings: [U('params'), R('ctrl'), R('theta'), R('net'), R('act'), R('aux'), W('dOut'), W('partials')],
       constants: {
         HEAD: s.head,
@@ -276,77 +325,118 @@ export class LossProgram extends Program {
         ACT_DIM: s.actDim,
         LOGSTD_OFF: Math.max(0, s.logStdOffset),
         LS_DIM: s.head === 1 ? s.nOut : 0,
+        ...(serial ? { ROWS: LOSS_ROWS_SERIAL } : {}),
       },
-      workgroupSize: 256,
+      workgroupSize: serial ? SERIAL_WG : LOSS_ROWS_TREE,
     });
   }
-  /** Loss partials are indexed by the linear workgroup id: one per 256 rows. */
-  static partialCount(rows: number): number {
-    return ceilDiv(rows, 256);
+  /** Workgroups for `rows` rows: tree one lane per row; serial one lane per LOSS_ROWS_SERIAL rows (lossSerialGrid). */
+  override workgroups(rows: number): [number, number, number] {
+    return this.variant === 'serial' ? lossSerialGrid(rows, this.workgroupSize) : workgroups1D(rows, this.workgroupSize);
+  }
+  /** Loss partials written for `rows` rows (tree: indexed by the linear workgroup id, one per 256 rows). */
+  static partialCount(rows: number, variant: ReduceVariant = 'tree'): number {
+    return lossPartialCount(rows, variant);
   }
 }
 
-/** Per-chunk column sums (bias gradients, ∂log σ). Pipeline by column class (CB = 4 or 64); geometry is a uniform. */
+/**
+ * Per-chunk column sums (bias gradients, ∂log σ); geometry is a uniform. Tree: pipeline by column class
+ * (CB = 4 or 64), 256 lanes and a tree per (column block, chunk). Serial: one invocation per (column,
+ * chunk) summing the chunk's rows in registers; lanes per workgroup by column class (colsumSerialWg).
+ */
 export class ColsumProgram extends Program {
   readonly cb: number;
   constructor(
     readonly cols: number,
     readonly src: MatrixView,
     readonly dstOffset: number,
+    readonly variant: ReduceVariant = 'tree',
   ) {
     const cb = cols <= 4 ? 4 : 64;
+    const serial = variant === 'serial';
+    const vec4 = serial && colsumVec4(cols, src.stride, src.offset);
     super({
       name: 'learn-colsum',
       code: LEARN_WGSL.colsum,
-      entryPoint: 'main',
+      entryPoint: serial ? (vec4 ? 'main_serial4' : 'main_serial') : 'main',
       bindings: [U('params'), R('ctrl'), R('src'), W('dst'), U('geom')],
-      constants: { CB: cb },
-      workgroupSize: 256,
+      constants: serial ? {} : { CB: cb },
+      workgroupSize: serial ? colsumSerialWg(vec4 ? cols / 4 : cols) : 256,
     });
     this.cb = cb;
+    this.vec4 = vec4;
+  }
+  /** serial only: 4 columns per invocation with vec4 loads (colsumVec4) */
+  readonly vec4: boolean;
+  /** Workgroups for `chunks` split-K chunks (serial: colsumSerialGrid over columns or groups of 4). */
+  grid(chunks: number): [number, number, number] {
+    if (this.variant === 'serial') return colsumSerialGrid(this.vec4 ? this.cols / 4 : this.cols, chunks);
+    return [ceilDiv(this.cols, this.cb), 1, chunks];
   }
   geometry(): ArrayBuffer {
     return new UniformWriter(COLSUM_GEOM).setAll({ COLS: this.cols, STRIDE: this.src.stride, OFF: this.src.offset, DST_OFF: this.dstOffset }).data;
   }
   encode(pass: GPUComputePassEncoder, bg: GPUBindGroup, chunks: number): void {
+    const [x, y, z] = this.grid(chunks);
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(ceilDiv(this.cols, this.cb), 1, chunks);
+    pass.dispatchWorkgroups(x, y, z);
   }
 }
 
-/** Sum split-K partials per group (and squared sums for the norm). */
+/**
+ * Sum split-K partials per group (and squared sums for the norm). Tree: 256 lanes per workgroup, one sq
+ * partial per workgroup. Serial: one invocation per REDUCE_RUN_SERIAL entries, one sq partial each.
+ */
 export class ReduceProgram extends Program {
-  constructor(outStride: number) {
+  constructor(
+    outStride: number,
+    readonly variant: ReduceVariant = 'tree',
+  ) {
+    const serial = variant === 'serial';
     super({
       name: 'learn-reduce',
       code: LEARN_WGSL.reduce,
-      entryPoint: 'main',
+      entryPoint: serial ? 'main_serial' : 'main',
       bindings: [U('params'), R('ctrl'), R('partial'), W('outGrad'), W('sq')],
-      constants: { OUT_STRIDE: outStride },
-      workgroupSize: 256,
+      constants: serial ? { OUT_STRIDE: outStride, RUN: REDUCE_RUN_SERIAL } : { OUT_STRIDE: outStride },
+      workgroupSize: serial ? SERIAL_WG : 256,
     });
   }
-  static sqCount(gradCount: number): number {
-    return ceilDiv(gradCount, 256);
+  /** Squared-gradient partials for `gradCount` entries (sqPartialCount). */
+  static sqCount(gradCount: number, variant: ReduceVariant = 'tree'): number {
+    return sqPartialCount(gradCount, variant);
+  }
+  grid(gradCount: number, groups: number): [number, number, number] {
+    return this.variant === 'serial' ? reduceSerialGrid(gradCount, groups, this.workgroupSize) : [ceilDiv(gradCount, 256), groups, 1];
   }
   encode(pass: GPUComputePassEncoder, bg: GPUBindGroup, gradCount: number, groups: number): void {
+    const [x, y, z] = this.grid(gradCount, groups);
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(ceilDiv(gradCount, 256), groups, 1);
+    pass.dispatchWorkgroups(x, y, z);
   }
 }
 
-/** End-of-minibatch statistics, norm, clip, Adam bias corrections, target-KL stop (one workgroup). */
+/**
+ * End-of-minibatch statistics, norm, clip, Adam bias corrections, target-KL stop (one workgroup: 256
+ * lanes and a tree, or serial: one invocation). `nSq` squared-gradient partials; the loss partials are
+ * those of the same variant's LossProgram.
+ */
 export class FinalizeProgram extends Program {
-  constructor(nSq: number) {
+  constructor(
+    nSq: number,
+    readonly variant: ReduceVariant = 'tree',
+  ) {
+    const serial = variant === 'serial';
     super({
       name: 'learn-finalize',
       code: LEARN_WGSL.finalize,
-      entryPoint: 'main',
+      entryPoint: serial ? 'main_serial' : 'main',
       bindings: [U('params'), W('ctrl'), R('lossPartials'), R('sq'), W('stats')],
-      constants: { N_SQ: nSq },
-      workgroupSize: 256,
+      constants: { N_SQ: nSq, LOSS_ROWS: serial ? LOSS_ROWS_SERIAL : LOSS_ROWS_TREE },
+      workgroupSize: serial ? 1 : 256,
     });
   }
   encodeOne(pass: GPUComputePassEncoder, bg: GPUBindGroup): void {

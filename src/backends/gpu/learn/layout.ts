@@ -232,3 +232,70 @@ export const COLSUM_GEOM = new StructLayout([
   ['OFF', 'u32'],
   ['DST_OFF', 'u32'],
 ]);
+
+/**
+ * How the learner's non-GEMM kernels reduce (loss statistics, bias / log σ column sums, split-K
+ * reduce, squared-gradient norm, advantage statistics):
+ *  - 'tree'   256-wide workgroups with barrier-based tree reductions (real GPUs);
+ *  - 'serial' each invocation sums a contiguous run serially in registers and writes one partial; the
+ *    partials are summed by the next kernel (finalize: one invocation). No barriers, no workgroup
+ *    memory (advstats: a 64-lane workgroup with one serial top level). Much cheaper on SwiftShader,
+ *    where barriers are coroutine switches.
+ * Both give the same results up to float32 summation order.
+ */
+export type ReduceVariant = 'serial' | 'tree';
+
+/** The reduction variant for an adapter: 'serial' on SwiftShader (as gemmVariantFor's 'simple'), else 'tree'. */
+export function reduceVariantFor(info: Parameters<typeof gemmVariantFor>[0]): ReduceVariant {
+  return gemmVariantFor(info) === 'simple' ? 'serial' : 'tree';
+}
+
+/** Lanes per workgroup of the serial kernels (loss, reduce). */
+export const SERIAL_WG = 64;
+/** Rows per loss partial: serial: each invocation handles this many consecutive rows; tree: one 256-lane workgroup. */
+export const LOSS_ROWS_SERIAL = 32;
+export const LOSS_ROWS_TREE = 256;
+/** Gradient entries per squared-norm partial: serial: a run per invocation; tree: one 256-lane workgroup. */
+export const REDUCE_RUN_SERIAL = 32;
+export const REDUCE_RUN_TREE = 256;
+
+/** Loss partials (NSTAT floats each) of a minibatch of `rows` rows. */
+export function lossPartialCount(rows: number, variant: ReduceVariant): number {
+  return ceilDiv(rows, variant === 'serial' ? LOSS_ROWS_SERIAL : LOSS_ROWS_TREE);
+}
+
+/** Squared-gradient partials written by the reduce kernel for `gradCount` gradient entries. */
+export function sqPartialCount(gradCount: number, variant: ReduceVariant): number {
+  return ceilDiv(gradCount, variant === 'serial' ? REDUCE_RUN_SERIAL : REDUCE_RUN_TREE);
+}
+
+/**
+ * Workgroups of the serial loss: ⌈rows/LOSS_ROWS_SERIAL⌉ invocations in 1-D (workgroups1D); invocation
+ * t handles rows [t·R, min((t+1)·R, rows)) and writes partial t.
+ */
+export function lossSerialGrid(rows: number, wg = SERIAL_WG): [number, number, number] {
+  return workgroups1D(lossPartialCount(rows, 'serial'), wg);
+}
+
+/**
+ * Workgroups of the serial reduce: x covers ⌈gradCount/REDUCE_RUN_SERIAL⌉ invocations (invocation t
+ * owns entries [t·R, min((t+1)·R, gradCount)) and writes sq[t]), y = groups.
+ */
+export function reduceSerialGrid(gradCount: number, groups: number, wg = SERIAL_WG): [number, number, number] {
+  return [ceilDiv(sqPartialCount(gradCount, 'serial'), wg), groups, 1];
+}
+
+/** Lanes per workgroup of the serial column sum: one invocation per column (4, 16 or 64 by the column count). */
+export function colsumSerialWg(cols: number): number {
+  return cols <= 4 ? 4 : cols <= 16 ? 16 : 64;
+}
+
+/** Whether the serial column sum can read 4 columns per vec4 load: cols, the row stride and the column offset all multiples of 4. */
+export function colsumVec4(cols: number, stride: number, offset: number): boolean {
+  return cols % 4 === 0 && stride % 4 === 0 && offset % 4 === 0;
+}
+
+/** Workgroups of the serial column sum: ⌈cols/wg⌉ along x (cols: columns, or groups of 4 with colsumVec4), one chunk per z. */
+export function colsumSerialGrid(cols: number, chunks: number): [number, number, number] {
+  return [ceilDiv(cols, colsumSerialWg(cols)), 1, chunks];
+}

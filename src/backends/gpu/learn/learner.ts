@@ -37,6 +37,7 @@ import {
   GemmProgram,
   LossProgram,
   ReduceProgram,
+  resolveReduceVariant,
   ScanProgram,
   VarianceProgram,
   type GemmLayer,
@@ -52,6 +53,7 @@ import {
   splitCount,
   STATS_FLOATS,
   type LossMode,
+  type ReduceVariant,
 } from './layout';
 
 /** The rollout buffers the learner reads (time-major [T][N]) and the training state it updates. */
@@ -224,8 +226,9 @@ class Workspace {
     this.dW = L.headOutDim + l.lsDim + 1;
     this.net = mk(rows * this.netW, 'net');
     this.dOut = mk(rows * this.dW, 'dOut');
+    // tree: every workgroup of the 1-D grid writes a partial; serial: one per LOSS_ROWS_SERIAL rows
     const [lx, ly] = workgroups1D(rows, 256);
-    this.lossPartials = mk(lx * ly * 6, 'lossPartials');
+    this.lossPartials = mk((l.reductions === 'serial' ? LossProgram.partialCount(rows, 'serial') : lx * ly) * 6, 'lossPartials');
     const act = L.spec.activation === 'tanh' ? 1 : 2;
     const plan = (dense: NetLayout['actorLayers'], table: number, tableOut: number, outCol: number, dCol: number): NetPlan => {
       const layers: GemmLayer[] =
@@ -278,6 +281,8 @@ export class GpuLearner {
   private scanStep!: Step;
   private variance?: { ws: Workspace; G: number; S: number; steps: { scan: Step; gather: Step; fwd: Step[]; back: Step[] }; grads: GPUBuffer; partial: GPUBuffer };
   private readonly writer = new UniformWriter(LEARN_PARAMS);
+  /** reduction variant of the non-GEMM kernels (ReduceVariant, layout.ts) */
+  readonly reductions: ReduceVariant;
 
   private constructor(
     readonly device: GPUDevice,
@@ -287,7 +292,9 @@ export class GpuLearner {
     readonly actDim: number,
     readonly options: LearnerOptions,
     readonly buffers: LearnerBuffers,
+    reductions?: ReduceVariant,
   ) {
+    this.reductions = resolveReduceVariant(device, reductions);
     const o = options;
     this.B = o.numEnvs * o.numSteps;
     this.P = layout.total;
@@ -310,7 +317,7 @@ export class GpuLearner {
     this.aux = mk(this.B * 16, S, 'aux');
     this.grad = mk(this.P * 4, S, 'grad');
     this.partial = mk(this.splits * this.P * 4, S, 'partial');
-    this.sq = mk(ReduceProgram.sqCount(this.P) * 4, S, 'sq');
+    this.sq = mk(ReduceProgram.sqCount(this.P, this.reductions) * 4, S, 'sq');
     this.staging = mk(LEARN_CTRL.size + this.slots * STATS_FLOATS * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
   }
 
@@ -323,8 +330,10 @@ export class GpuLearner {
     actDim: number;
     options: LearnerOptions;
     buffers: LearnerBuffers;
+    /** reduction variant; default: POLICYGRAD_REDUCE, else by the adapter (resolveReduceVariant) */
+    reductions?: ReduceVariant;
   }): Promise<GpuLearner> {
-    const l = new GpuLearner(args.device, args.cache, args.layout, args.obsDim, args.actDim, args.options, args.buffers);
+    const l = new GpuLearner(args.device, args.cache, args.layout, args.obsDim, args.actDim, args.options, args.buffers, args.reductions);
     const scan = await new ScanProgram().build(l.cache);
     const b = l.buffers;
     const scanBg = scan.bindGroup({ params: l.paramsU, rewards: b.rewards, values: b.values, nextValues: b.nextValues, logp: b.logp, flags: b.flags, aux: l.aux });
@@ -354,7 +363,7 @@ export class GpuLearner {
     const gBg = gather.bindGroup({ params: paramsU, ctrl, obs: b.obs, act: b.actions, aux: this.aux, mbObs: ws.mbObs, mbAct: ws.mbAct, mbAux: ws.mbAux });
     steps.push((pass) => gather.dispatch(pass, gBg, rows));
     if (mode === 'train') {
-      const adv = await new AdvStatsProgram().build(cache);
+      const adv = await new AdvStatsProgram(this.reductions).build(cache);
       const aBg = adv.bindGroup({ params: paramsU, ctrl, mbAux: ws.mbAux });
       steps.push((pass) => adv.dispatchOne(pass, aBg));
     }
@@ -374,7 +383,7 @@ export class GpuLearner {
     }
     // loss
     const head = L.spec.head.kind === 'gaussian' ? 1 : 0;
-    const loss = await new LossProgram({ head, nOut: L.headOutDim, actDim: this.actDim, logStdOffset: L.logStdOffset }).build(cache);
+    const loss = await new LossProgram({ head, nOut: L.headOutDim, actDim: this.actDim, logStdOffset: L.logStdOffset }, this.reductions).build(cache);
     const lBg = loss.bindGroup({ params: paramsU, ctrl, theta: b.params, net: ws.net, act: ws.mbAct, aux: ws.mbAux, dOut: ws.dOut, partials: ws.lossPartials });
     steps.push((pass) => loss.dispatch(pass, lBg, rows));
     // backward
@@ -390,7 +399,7 @@ export class GpuLearner {
         const bw = pw.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: dBuf, src1: xBuf, dst: partial, geom: this.geomBuffer(pw.geometry()) });
         steps.push((pass) => pw.encode(pass, bw, rows, chunks));
         if (layer.bOffset >= 0) {
-          const pc = await new ColsumProgram(layer.outDim, dView, layer.bOffset).build(cache);
+          const pc = await new ColsumProgram(layer.outDim, dView, layer.bOffset, this.reductions).build(cache);
           const bc = pc.bindGroup({ params: paramsU, ctrl, src: dBuf, dst: partial, geom: this.geomBuffer(pc.geometry()) });
           steps.push((pass) => pc.encode(pass, bc, chunks));
         }
@@ -403,16 +412,16 @@ export class GpuLearner {
       }
     }
     if (this.lsDim > 0) {
-      const pc = await new ColsumProgram(this.lsDim, { stride: ws.dW, offset: L.headOutDim }, L.logStdOffset).build(cache);
+      const pc = await new ColsumProgram(this.lsDim, { stride: ws.dW, offset: L.headOutDim }, L.logStdOffset, this.reductions).build(cache);
       const bc = pc.bindGroup({ params: paramsU, ctrl, src: ws.dOut, dst: partial, geom: this.geomBuffer(pc.geometry()) });
       steps.push((pass) => pc.encode(pass, bc, chunks));
     }
     const gradCount = mode === 'train' ? this.P : L.actorSize;
-    const red = await new ReduceProgram(gradStride).build(cache);
+    const red = await new ReduceProgram(gradStride, this.reductions).build(cache);
     const rBg = red.bindGroup({ params: paramsU, ctrl, partial, outGrad: gradOut ?? this.grad, sq: this.sq });
     steps.push((pass) => red.encode(pass, rBg, gradCount, groups));
     if (mode === 'train') {
-      const fin = await new FinalizeProgram(ReduceProgram.sqCount(this.P)).build(cache);
+      const fin = await new FinalizeProgram(ReduceProgram.sqCount(this.P, this.reductions), this.reductions).build(cache);
       const fBg = fin.bindGroup({ params: paramsU, ctrl, lossPartials: ws.lossPartials, sq: this.sq, stats: this.stats });
       steps.push((pass) => fin.encodeOne(pass, fBg));
       const adam = await new AdamProgram().build(cache);
