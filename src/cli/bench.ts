@@ -28,12 +28,15 @@ async function measure(engine: Engine, mode: 'rollout' | 'train', steps: number,
   // warm-up: pipelines compile, caches fill
   await engine.collect();
   if (mode === 'train') await engine.update();
+  // collect() on the GPU returns once the rollout is submitted: time only finished work
+  await engine.sync?.();
   let reps = 0;
   const t0 = performance.now();
   let t = t0;
   while (reps < 2 || (t - t0) / 1000 < minSeconds) {
     await engine.collect();
     if (mode === 'train') await engine.update();
+    await engine.sync?.();
     reps++;
     t = performance.now();
   }

@@ -168,6 +168,8 @@ export interface Engine {
   getParams(): Promise<Float32Array>;
   snapshot(): Promise<EngineSnapshot>;
   restore(s: EngineSnapshot): Promise<void>;
+  /** wait until all work submitted to the backend has finished (GPU: the queue drains; timings need it) */
+  sync?(): Promise<void>;
   /** GPU engines: why the device was lost ("destroyed: …"), or null while it is alive */
   deviceLost?(): string | null;
   dispose(): void;

@@ -195,6 +195,11 @@ export class GpuEngine implements Engine {
     return { querySet: q.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
   };
 
+  /** Wait for the queue to drain: collect() returns once its rollout is submitted, not finished. */
+  async sync(): Promise<void> {
+    await this.guard(() => this.device.queue.onSubmittedWorkDone());
+  }
+
   /** Why the device was lost (null while it is alive); the trainer rebuilds the engine on it. */
   deviceLost(): string | null {
     return this.lost;
