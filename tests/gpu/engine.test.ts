@@ -44,7 +44,7 @@ describe('GPU engine = CPU engine', () => {
     });
   });
 
-  it('snapshot / restore continues bit for bit; profiling names every rollout kernel', async () => {
+  it('snapshot / restore continues bit for bit; profiling names every kernel', async () => {
     const ctx = gpu();
     const cfg = validateConfig({ env: 'pendulum', numEnvs: 16, numSteps: 16, seed: 5, hidden: [8], epochs: 1, minibatches: 2, backend: 'gpu' });
     await withScopes(ctx.device, async () => {
@@ -65,6 +65,12 @@ describe('GPU engine = CPU engine', () => {
       const prof = g.lastProfile();
       if (ctx.acquired.features.timestampQuery) {
         for (const k of ['pack-weights', 'rollout', 'episode-stats']) expect(prof[k]).toBeGreaterThan(0);
+        // every learner kernel of the first minibatch is named (tiny kernels may read 0 ms at the clock's resolution)
+        for (const k of ['learn-scan', 'learn-gather', 'learn-gemm-forward', 'learn-loss', 'learn-gemm-weight-grad', 'learn-gemm-input-grad', 'learn-reduce', 'learn-finalize', 'learn-adam']) {
+          expect(prof[k], k).toBeGreaterThanOrEqual(0);
+        }
+        expect(prof['learn-gemm-forward']).toBeGreaterThan(0);
+        expect(prof['update-wall']).toBeGreaterThan(0);
       }
       g.dispose();
     });

@@ -15,9 +15,10 @@
  * [T][N]). RNG keys, the per-env step index k and auto-reset follow core/rng.ts exactly as the CPU
  * engine does, so the same seed gives the same actions until float rounding flips a sample.
  *
- * Profiling (`profile: true`, needs 'timestamp-query'): per-kernel GPU milliseconds of the rollout
- * passes (pack-weights, rollout, episode-stats) from timestamp queries, and the learner's update as a
- * whole (its passes are recorded by the learner); `lastProfile()` returns them.
+ * Profiling (`profile: true`, needs 'timestamp-query'): per-kernel GPU milliseconds from timestamp
+ * queries of the last rollout (pack-weights, rollout, episode-stats) and of the last update's scan and
+ * first minibatch, kernel by kernel (learn-gather, learn-gemm-forward, learn-loss, …, learn-adam;
+ * each minibatch repeats that work), plus the update's wall time; `lastProfile()` returns them.
  */
 import targetMeanCode from '../../../shaders/target_mean.wgsl?raw';
 import { numUpdatesOf, type Config } from '../../core/config';
@@ -91,7 +92,8 @@ export class GpuEngine implements Engine {
   private sumGroup!: GPUBindGroup;
   private readonly sumUniform: GPUBuffer;
   private readonly ownsDevice: boolean;
-  private readonly query?: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer; labels: string[] };
+  private query?: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer; labels: string[] };
+  private readonly wantProfile: boolean;
   private profile: KernelProfile = {};
   /** θ, m, v before the update in flight: a non-finite update is rolled back to them */
   private readonly backup: GPUBuffer[];
@@ -128,15 +130,7 @@ export class GpuEngine implements Engine {
     this.sums = d.createBuffer({ label: 'target sums', size: 16, usage: S });
     this.sumUniform = d.createBuffer({ label: 'target sums uniforms', size: SUM_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     d.queue.writeBuffer(this.sumUniform, 0, new UniformWriter(SUM_PARAMS).set('count', config.numEnvs * config.numSteps).data);
-    if (opts.profile && acquired.features.timestampQuery) {
-      const n = 16;
-      this.query = {
-        set: d.createQuerySet({ type: 'timestamp', count: 2 * n }),
-        resolve: d.createBuffer({ size: 2 * n * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
-        read: d.createBuffer({ size: 2 * n * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
-        labels: [],
-      };
-    }
+    this.wantProfile = Boolean(opts.profile && acquired.features.timestampQuery);
   }
 
   static async create(config: Config, acquired: AcquiredDevice, opts: GpuEngineOptions): Promise<GpuEngine> {
@@ -181,6 +175,16 @@ export class GpuEngine implements Engine {
       workgroupSize: 256,
     }).build(e.cache);
     e.sumGroup = e.sumProg.bindGroup({ sp: e.sumUniform, aux: e.learner.aux, sums: e.sums });
+    if (e.wantProfile) {
+      // one query pair per profiled pass: the rollout's passes, or the learner's scan + first-minibatch kernels
+      const n = Math.max(e.rollout.chunks + 2, e.learner.profiledPasses);
+      e.query = {
+        set: d.createQuerySet({ type: 'timestamp', count: 2 * n }),
+        resolve: d.createBuffer({ size: 2 * n * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
+        read: d.createBuffer({ size: 2 * n * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+        labels: [],
+      };
+    }
     const enc = d.createCommandEncoder({ label: 'init' });
     e.rollout.encodeInit(enc);
     d.queue.submit([enc.finish()]);
@@ -235,12 +239,12 @@ export class GpuEngine implements Engine {
       enc.copyBufferToBuffer(this.query.resolve, 0, this.query.read, 0, 2 * n * 8);
     }
     d.queue.submit([enc.finish()]);
-    if (this.query) await this.readProfile();
+    if (this.query) this.profile = await this.readProfile();
     this.envSteps += this.config.numEnvs * this.config.numSteps;
     this.collected = true;
   }
 
-  private async readProfile(): Promise<void> {
+  private async readProfile(): Promise<KernelProfile> {
     const q = this.query!;
     await q.read.mapAsync(GPUMapMode.READ);
     const t = new BigInt64Array(q.read.getMappedRange().slice(0));
@@ -250,7 +254,7 @@ export class GpuEngine implements Engine {
       if (!label) return;
       prof[label] = (prof[label] ?? 0) + Number(t[2 * i + 1] - t[2 * i]) / 1e6;
     });
-    this.profile = prof;
+    return prof;
   }
 
   /** Per-kernel milliseconds of the last collect (timestamp queries) and update (wall clock). */
@@ -279,7 +283,13 @@ export class GpuEngine implements Engine {
     const live = [this.paramsBuf, this.adamM, this.adamV];
     const bytes = this.paramCount * 4;
     live.forEach((b, i) => enc.copyBufferToBuffer(b, 0, this.backup[i], 0, bytes));
-    this.learner.encodeUpdate(enc, { lr, shuffleStream: this.updates * (ppo ? c.epochs : 1), baseline: this.baseline.value });
+    if (this.query) this.query.labels = [];
+    this.learner.encodeUpdate(enc, { lr, shuffleStream: this.updates * (ppo ? c.epochs : 1), baseline: this.baseline.value }, this.query ? this.stamp : undefined);
+    if (this.query) {
+      const n = this.query.labels.length;
+      enc.resolveQuerySet(this.query.set, 0, 2 * n, this.query.resolve, 0);
+      enc.copyBufferToBuffer(this.query.resolve, 0, this.query.read, 0, 2 * n * 8);
+    }
     // Σ targets (= G_t for the reinforce family) for the running baseline; aux is written by the scan
     const pass = enc.beginComputePass({ label: 'target sums' });
     this.sumProg.dispatch(pass, this.sumGroup, 1);
@@ -295,7 +305,7 @@ export class GpuEngine implements Engine {
         return r;
       }),
     ]);
-    if (this.query) this.profile.learner = performance.now() - t0;
+    if (this.query) this.profile = { ...this.profile, ...(await this.readProfile()), 'update-wall': performance.now() - t0 };
     if (ls.nonFinite) {
       // as the CPU engine: the whole update is undone (the learner stopped at the faulty minibatch)
       const undo = d.createCommandEncoder({ label: 'roll back non-finite update' });

@@ -139,7 +139,8 @@ export class GpuRollout {
   readonly N: number;
   readonly T: number;
   private readonly stepsPerDispatch: number;
-  private readonly chunks: number;
+  /** dispatches per rollout (numSteps split to bound each dispatch's length) */
+  readonly chunks: number;
   /** one uniform slot per chunk (256-byte aligned) so one submit can hold every chunk */
   private readonly uniforms: GPUBuffer;
   private readonly statsUniform: GPUBuffer;

@@ -248,7 +248,11 @@ class Workspace {
   }
 }
 
-type Step = (pass: GPUComputePassEncoder) => void;
+/** One recorded kernel dispatch; `label` names its kernel in profiles. */
+type Step = ((pass: GPUComputePassEncoder) => void) & { label?: string };
+
+/** Supplies timestampWrites for the i-th profiled pass (see GpuEngine's profile option). */
+export type PassTimestamps = (pass: number, label: string) => GPUComputePassTimestampWrites | undefined;
 
 /**
  * The GPU learner. Construct with `GpuLearner.create` (compiles every pipeline once through the
@@ -354,6 +358,7 @@ export class GpuLearner {
     const b = this.buffers;
     const cache = this.cache;
     const steps: Step[] = [];
+    const add = (label: string, run: Step): void => void steps.push(Object.assign(run, { label }));
     const rows = ws.rows;
     const ctrl = this.ctrl;
     const paramsU = this.paramsU;
@@ -361,11 +366,11 @@ export class GpuLearner {
 
     const gather = await new GatherProgram(this.obsDim, this.actDim).build(cache);
     const gBg = gather.bindGroup({ params: paramsU, ctrl, obs: b.obs, act: b.actions, aux: this.aux, mbObs: ws.mbObs, mbAct: ws.mbAct, mbAux: ws.mbAux });
-    steps.push((pass) => gather.dispatch(pass, gBg, rows));
+    add('learn-gather', (pass) => gather.dispatch(pass, gBg, rows));
     if (mode === 'train') {
       const adv = await new AdvStatsProgram(this.reductions).build(cache);
       const aBg = adv.bindGroup({ params: paramsU, ctrl, mbAux: ws.mbAux });
-      steps.push((pass) => adv.dispatchOne(pass, aBg));
+      add('learn-advstats', (pass) => adv.dispatchOne(pass, aBg));
     }
     // forward
     for (const net of ws.nets) {
@@ -378,14 +383,14 @@ export class GpuLearner {
         const yView: MatrixView = last ? { stride: ws.netW, offset: net.outCol } : { stride: layer.outDim, offset: 0 };
         const p = await new GemmProgram('forward', layer, xView, xView, yView).build(cache);
         const bg = p.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: xBuf, src1: xBuf, dst: yBuf, geom: this.geomBuffer(p.geometry()) });
-        steps.push((pass) => p.encode(pass, bg, rows, 1));
+        add('learn-gemm-forward', (pass) => p.encode(pass, bg, rows, 1));
       }
     }
     // loss
     const head = L.spec.head.kind === 'gaussian' ? 1 : 0;
     const loss = await new LossProgram({ head, nOut: L.headOutDim, actDim: this.actDim, logStdOffset: L.logStdOffset }, this.reductions).build(cache);
     const lBg = loss.bindGroup({ params: paramsU, ctrl, theta: b.params, net: ws.net, act: ws.mbAct, aux: ws.mbAux, dOut: ws.dOut, partials: ws.lossPartials });
-    steps.push((pass) => loss.dispatch(pass, lBg, rows));
+    add('learn-loss', (pass) => loss.dispatch(pass, lBg, rows));
     // backward
     for (const net of ws.nets) {
       for (let k = net.layers.length - 1; k >= 0; k--) {
@@ -397,36 +402,36 @@ export class GpuLearner {
         const xView: MatrixView = { stride: layer.inDim, offset: 0 };
         const pw = await new GemmProgram('weightGrad', layer, dView, xView, { stride: 1, offset: 0 }).build(cache);
         const bw = pw.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: dBuf, src1: xBuf, dst: partial, geom: this.geomBuffer(pw.geometry()) });
-        steps.push((pass) => pw.encode(pass, bw, rows, chunks));
+        add('learn-gemm-weight-grad', (pass) => pw.encode(pass, bw, rows, chunks));
         if (layer.bOffset >= 0) {
           const pc = await new ColsumProgram(layer.outDim, dView, layer.bOffset, this.reductions).build(cache);
           const bc = pc.bindGroup({ params: paramsU, ctrl, src: dBuf, dst: partial, geom: this.geomBuffer(pc.geometry()) });
-          steps.push((pass) => pc.encode(pass, bc, chunks));
+          add('learn-colsum', (pass) => pc.encode(pass, bc, chunks));
         }
         if (k > 0) {
           const hView: MatrixView = { stride: layer.inDim, offset: 0 };
           const pd = await new GemmProgram('inputGrad', { ...layer, act: net.layers[k - 1].act }, dView, hView, hView).build(cache);
           const bd = pd.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: dBuf, src1: net.hidden[k - 1], dst: net.dHidden[k - 1], geom: this.geomBuffer(pd.geometry()) });
-          steps.push((pass) => pd.encode(pass, bd, rows, 1));
+          add('learn-gemm-input-grad', (pass) => pd.encode(pass, bd, rows, 1));
         }
       }
     }
     if (this.lsDim > 0) {
       const pc = await new ColsumProgram(this.lsDim, { stride: ws.dW, offset: L.headOutDim }, L.logStdOffset, this.reductions).build(cache);
       const bc = pc.bindGroup({ params: paramsU, ctrl, src: ws.dOut, dst: partial, geom: this.geomBuffer(pc.geometry()) });
-      steps.push((pass) => pc.encode(pass, bc, chunks));
+      add('learn-colsum', (pass) => pc.encode(pass, bc, chunks));
     }
     const gradCount = mode === 'train' ? this.P : L.actorSize;
     const red = await new ReduceProgram(gradStride, this.reductions).build(cache);
     const rBg = red.bindGroup({ params: paramsU, ctrl, partial, outGrad: gradOut ?? this.grad, sq: this.sq });
-    steps.push((pass) => red.encode(pass, rBg, gradCount, groups));
+    add('learn-reduce', (pass) => red.encode(pass, rBg, gradCount, groups));
     if (mode === 'train') {
       const fin = await new FinalizeProgram(ReduceProgram.sqCount(this.P, this.reductions), this.reductions).build(cache);
       const fBg = fin.bindGroup({ params: paramsU, ctrl, lossPartials: ws.lossPartials, sq: this.sq, stats: this.stats });
-      steps.push((pass) => fin.encodeOne(pass, fBg));
+      add('learn-finalize', (pass) => fin.encodeOne(pass, fBg));
       const adam = await new AdamProgram().build(cache);
       const adBg = adam.bindGroup({ params: paramsU, ctrl, grad: this.grad, theta: b.params, m: b.adamM, v: b.adamV });
-      steps.push((pass) => adam.dispatch(pass, adBg, this.P));
+      add('learn-adam', (pass) => adam.dispatch(pass, adBg, this.P));
     }
     return steps;
   }
@@ -481,13 +486,14 @@ export class GpuLearner {
   /**
    * Record one whole update into `encoder`: scan, then for each epoch e and minibatch m the kernel
    * sequence of buildSteps, then a copy of the control block and statistics to the staging buffer.
+   * `timestamps` (profiling) times the scan and each kernel of the first minibatch in its own pass.
    * Writes the parameter table with queue.writeBuffer (so call it right before submitting).
    *   lr            learning rate of this update (annealed by the caller)
    *   shuffleStream permutation stream of epoch 0 (epoch e uses shuffleStream + e); the trainer's
    *                 convention is update·epochs (update counted from 0)
    *   baseline      b for 'reinforce-baseline'
    */
-  encodeUpdate(encoder: GPUCommandEncoder, u: { lr: number; shuffleStream: number; baseline?: number }): void {
+  encodeUpdate(encoder: GPUCommandEncoder, u: { lr: number; shuffleStream: number; baseline?: number }, timestamps?: PassTimestamps): void {
     const o = this.options;
     const M = o.minibatches;
     const view = new Uint8Array(this.tableData);
@@ -524,17 +530,32 @@ export class GpuLearner {
     q.writeBuffer(this.stats, 0, new Float32Array(this.slots * STATS_FLOATS).fill(NaN));
 
     encoder.copyBufferToBuffer(this.table, 0, this.paramsU, 0, LEARN_PARAMS.size);
-    let pass = encoder.beginComputePass({ label: 'learn scan' });
+    let stamp = 0;
+    let pass = encoder.beginComputePass({ label: 'learn scan', timestampWrites: timestamps?.(stamp++, 'learn-scan') });
     this.scanStep(pass);
     pass.end();
     for (let slot = 0; slot < this.slots; slot++) {
       encoder.copyBufferToBuffer(this.table, (slot + 1) * PARAMS_SLOT_BYTES, this.paramsU, 0, LEARN_PARAMS.size);
+      if (slot === 0 && timestamps) {
+        // profiled: the first minibatch with one pass per kernel (the same work, timed kernel by kernel)
+        for (const s of this.trainSteps) {
+          pass = encoder.beginComputePass({ label: `learn ${s.label}`, timestampWrites: timestamps(stamp++, s.label ?? 'learn') });
+          s(pass);
+          pass.end();
+        }
+        continue;
+      }
       pass = encoder.beginComputePass({ label: `learn minibatch ${slot}` });
       for (const s of this.trainSteps) s(pass);
       pass.end();
     }
     encoder.copyBufferToBuffer(this.ctrl, 0, this.staging, 0, LEARN_CTRL.size);
     encoder.copyBufferToBuffer(this.stats, 0, this.staging, LEARN_CTRL.size, this.slots * STATS_FLOATS * 4);
+  }
+
+  /** Passes encodeUpdate times when profiling: the scan and each kernel of the first minibatch. */
+  get profiledPasses(): number {
+    return 1 + this.trainSteps.length;
   }
 
   /** Map the staging buffer written by the last encodeUpdate (after its submit). */
