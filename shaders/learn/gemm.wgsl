@@ -1,3 +1,4 @@
+// Bindings, GemmGeom, the MODE / W_T / ACT overrides and the activations: gemm_common.wgsl.
 // Batched dense-layer products of the learner, the "tiled" variant for real GPUs (gemm_simple.wgsl is the
 // barrier-free "simple" variant used on SwiftShader; GemmVariant in layout.ts). One kernel in three modes (MODE override):
 //   MODE 0 forward      Y[b][o]  = f( Σ_i X[b][i] W[o][i] + bias[o] )               M = rows, N = OUT, K = IN
@@ -13,35 +14,7 @@
 // MODE 2 writes its chunk's partial sums to dst[chunk·gradStride + W_OFF + idx(o, i)]; a reduce kernel
 // sums the chunks.
 
-@group(0) @binding(0) var<uniform> P: LearnParams;
-@group(0) @binding(1) var<storage, read> ctrl: LearnCtrl;
-@group(0) @binding(2) var<storage, read> theta: array<f32>;
-@group(0) @binding(3) var<storage, read> src0: array<f32>;
-@group(0) @binding(4) var<storage, read> src1: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(6) var<uniform> L: GemmGeom;
-
-// The layer's geometry: runtime values (one small uniform per dispatch, written once) so that layers of
-// the same tile class share one pipeline.
-struct GemmGeom {
-  IN: u32,
-  OUT: u32,
-  W_OFF: u32,
-  B_OFF: u32,
-  S0_STRIDE: u32,
-  S0_OFF: u32,
-  S1_STRIDE: u32,
-  S1_OFF: u32,
-  D_STRIDE: u32,
-  D_OFF: u32,
-  HAS_BIAS: u32,
-  pad: u32,
-}
-
 override WG_SIZE: u32 = 256u;
-override MODE: u32 = 0u;
-override W_T: u32 = 0u;
-override ACT: u32 = 0u;
 override TX: u32 = 16u;
 override TY: u32 = 16u;
 override KT: u32 = 16u;
@@ -70,18 +43,6 @@ fn load_b(k: u32, n: u32, N: u32, K: u32, r0: u32) -> f32 {
   if (MODE == 0u) { return w_at(n, k); }
   if (MODE == 1u) { return w_at(k, n); }
   return src1[(r0 + k) * L.S1_STRIDE + L.S1_OFF + n];
-}
-
-fn act_fwd(z: f32) -> f32 {
-  if (ACT == 1u) { return tanh(z); }
-  if (ACT == 2u) { return max(z, 0.0); }
-  return z;
-}
-
-fn act_grad(h: f32) -> f32 {
-  if (ACT == 1u) { return 1.0 - h * h; }
-  if (ACT == 2u) { return select(0.0, 1.0, h > 0.0); }
-  return 1.0;
 }
 
 @compute @workgroup_size(WG_SIZE)

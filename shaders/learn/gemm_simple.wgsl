@@ -1,3 +1,4 @@
+// Bindings, GemmGeom, the MODE / W_T / ACT overrides and the activations: gemm_common.wgsl.
 // The "simple" variant of the learner's dense-layer products (gemm.wgsl is the "tiled" one): same three
 // modes, same bindings, same GemmGeom struct and the same results up to summation order, but no
 // workgroup memory and no barriers. For CPU WebGPU adapters (SwiftShader, whose Subzero JIT turns
@@ -13,34 +14,7 @@
 // Invocation index: gid.x + gid.y · (nwg.x · WG_SIZE) over ⌈M/RB⌉ · ⌈N/CB⌉ blocks; MODE 2: gid.z = chunk,
 // whose partial sums go to dst[chunk·gradStride + W_OFF + idx(o, i)] (reduce.wgsl sums the chunks).
 
-@group(0) @binding(0) var<uniform> P: LearnParams;
-@group(0) @binding(1) var<storage, read> ctrl: LearnCtrl;
-@group(0) @binding(2) var<storage, read> theta: array<f32>;
-@group(0) @binding(3) var<storage, read> src0: array<f32>;
-@group(0) @binding(4) var<storage, read> src1: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(6) var<uniform> L: GemmGeom;
-
-// Twin of GemmGeom in gemm.wgsl (GEMM_GEOM in layout.ts).
-struct GemmGeom {
-  IN: u32,
-  OUT: u32,
-  W_OFF: u32,
-  B_OFF: u32,
-  S0_STRIDE: u32,
-  S0_OFF: u32,
-  S1_STRIDE: u32,
-  S1_OFF: u32,
-  D_STRIDE: u32,
-  D_OFF: u32,
-  HAS_BIAS: u32,
-  pad: u32,
-}
-
 override WG_SIZE: u32 = 64u;
-override MODE: u32 = 0u;
-override W_T: u32 = 0u;
-override ACT: u32 = 0u;
 // block rows / columns per invocation: 4 or 8
 override RB: u32 = 8u;
 override CB: u32 = 8u;
@@ -49,18 +23,6 @@ override CB: u32 = 8u;
 fn b_load(i: u32) -> f32 {
   if (MODE == 2u) { return src1[i]; }
   return theta[i];
-}
-
-fn act_fwd(z: f32) -> f32 {
-  if (ACT == 1u) { return tanh(z); }
-  if (ACT == 2u) { return max(z, 0.0); }
-  return z;
-}
-
-fn act_grad(h: f32) -> f32 {
-  if (ACT == 1u) { return 1.0 - h * h; }
-  if (ACT == 2u) { return select(0.0, 1.0, h > 0.0); }
-  return 1.0;
 }
 
 // Epilogue of one output element (m < M, n < N).

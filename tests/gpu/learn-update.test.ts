@@ -12,12 +12,22 @@ import { createAdamState } from '../../src/optim';
 import { PhiloxStream, Purpose } from '../../src/core/rng';
 import { cpuUpdate, randomData, type LearnData } from './learn-reference';
 import { readBack, storageBuffer, useGpu, withScopes, type GpuContext } from './helpers';
-import type { ReduceVariant } from '../../src/backends/gpu/learn/layout';
+import type { GemmVariant, ReduceVariant } from '../../src/backends/gpu/learn/layout';
 
 const gpu = useGpu();
 
-/** Both reduction variants of the non-GEMM kernels (layout.ts ReduceVariant) are run against the reference. */
-const VARIANTS: ReduceVariant[] = ['serial', 'tree'];
+/**
+ * Both kernel sets are run against the reference: the SwiftShader one (serial-partial reductions,
+ * register-blocked GEMM) and the real-GPU one (barrier-tree reductions, tiled GEMM), whatever the adapter.
+ */
+interface Kernels {
+  reductions: ReduceVariant;
+  gemm: GemmVariant;
+}
+const VARIANTS: Kernels[] = [
+  { reductions: 'serial', gemm: 'simple' },
+  { reductions: 'tree', gemm: 'tiled' },
+];
 
 const SPECS: Record<string, NetSpec> = {
   softmax: { obsDim: 4, hidden: [16, 16], activation: 'tanh', head: { kind: 'softmax', n: 3 } },
@@ -64,7 +74,7 @@ interface Setup {
   buffers: LearnerBuffers;
 }
 
-async function setup(ctx: GpuContext, spec: NetSpec, o: LearnerOptions, seed: number, reductions: ReduceVariant, mutate?: (d: LearnData) => void): Promise<Setup> {
+async function setup(ctx: GpuContext, spec: NetSpec, o: LearnerOptions, seed: number, kernels: Kernels, mutate?: (d: LearnData) => void): Promise<Setup> {
   const layout = netLayout(spec);
   const theta = params(layout, seed);
   const data = randomData(layout, theta, o.numSteps, o.numEnvs, seed);
@@ -84,7 +94,7 @@ async function setup(ctx: GpuContext, spec: NetSpec, o: LearnerOptions, seed: nu
   };
   const head = spec.head;
   const actDim = head.kind === 'gaussian' ? head.dim : 1;
-  const learner = await GpuLearner.create({ device: d, cache: ctx.cache, layout, obsDim: spec.obsDim, actDim, options: o, buffers, reductions });
+  const learner = await GpuLearner.create({ device: d, cache: ctx.cache, layout, obsDim: spec.obsDim, actDim, options: o, buffers, reductions: kernels.reductions, gemm: kernels.gemm });
   return { layout, theta, data, learner, buffers };
 }
 
@@ -103,7 +113,7 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return num / den;
 }
 
-describe.each(VARIANTS)('reductions: %s', (reductions) => {
+describe.each(VARIANTS)('kernels: $reductions reductions, $gemm GEMM', (reductions) => {
   describe('GPU learner gradient = CPU reference gradient', () => {
     const cases: Array<[string, string, Partial<LearnerOptions>]> = [
       ['softmax', 'ppo + value + entropy', {}],

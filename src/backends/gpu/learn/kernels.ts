@@ -8,6 +8,7 @@ import rngWgsl from '../../../../shaders/rng.wgsl?raw';
 import scanWgsl from '../../../../shaders/learn/scan.wgsl?raw';
 import gatherWgsl from '../../../../shaders/learn/gather.wgsl?raw';
 import advstatsWgsl from '../../../../shaders/learn/advstats.wgsl?raw';
+import gemmCommonWgsl from '../../../../shaders/learn/gemm_common.wgsl?raw';
 import gemmWgsl from '../../../../shaders/learn/gemm.wgsl?raw';
 import gemmSimpleWgsl from '../../../../shaders/learn/gemm_simple.wgsl?raw';
 import lossWgsl from '../../../../shaders/learn/loss.wgsl?raw';
@@ -55,8 +56,8 @@ export const LEARN_WGSL = {
   scan: commonWgsl + scanWgsl,
   gather: commonWgsl + rngWgsl + gatherWgsl,
   advstats: commonWgsl + advstatsWgsl,
-  gemm: commonWgsl + gemmWgsl,
-  gemmSimple: commonWgsl + gemmSimpleWgsl,
+  gemm: commonWgsl + gemmCommonWgsl + gemmWgsl,
+  gemmSimple: commonWgsl + gemmCommonWgsl + gemmSimpleWgsl,
   loss: commonWgsl + lossWgsl,
   colsum: commonWgsl + colsumWgsl,
   reduce: commonWgsl + reduceWgsl,

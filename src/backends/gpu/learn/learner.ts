@@ -54,6 +54,7 @@ import {
   STATS_FLOATS,
   type LossMode,
   type ReduceVariant,
+  type GemmVariant,
 } from './layout';
 
 /** The rollout buffers the learner reads (time-major [T][N]) and the training state it updates. */
@@ -287,6 +288,8 @@ export class GpuLearner {
   private readonly writer = new UniformWriter(LEARN_PARAMS);
   /** reduction variant of the non-GEMM kernels (ReduceVariant, layout.ts) */
   readonly reductions: ReduceVariant;
+  /** GEMM variant asked for at create (undefined: GemmProgram chooses by the adapter) */
+  private gemm?: GemmVariant;
 
   private constructor(
     readonly device: GPUDevice,
@@ -336,8 +339,11 @@ export class GpuLearner {
     buffers: LearnerBuffers;
     /** reduction variant; default: POLICYGRAD_REDUCE, else by the adapter (resolveReduceVariant) */
     reductions?: ReduceVariant;
+    /** GEMM variant; default: POLICYGRAD_GEMM, else by the adapter (GemmProgram.build) */
+    gemm?: GemmVariant;
   }): Promise<GpuLearner> {
     const l = new GpuLearner(args.device, args.cache, args.layout, args.obsDim, args.actDim, args.options, args.buffers, args.reductions);
+    l.gemm = args.gemm;
     const scan = await new ScanProgram().build(l.cache);
     const b = l.buffers;
     const scanBg = scan.bindGroup({ params: l.paramsU, rewards: b.rewards, values: b.values, nextValues: b.nextValues, logp: b.logp, flags: b.flags, aux: l.aux });
@@ -381,7 +387,7 @@ export class GpuLearner {
         const xView: MatrixView = { stride: layer.inDim, offset: 0 };
         const yBuf = last ? ws.net : net.hidden[k];
         const yView: MatrixView = last ? { stride: ws.netW, offset: net.outCol } : { stride: layer.outDim, offset: 0 };
-        const p = await new GemmProgram('forward', layer, xView, xView, yView).build(cache);
+        const p = await new GemmProgram('forward', layer, xView, xView, yView, this.gemm).build(cache);
         const bg = p.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: xBuf, src1: xBuf, dst: yBuf, geom: this.geomBuffer(p.geometry()) });
         add('learn-gemm-forward', (pass) => p.encode(pass, bg, rows, 1));
       }
@@ -400,7 +406,7 @@ export class GpuLearner {
         const dView: MatrixView = last ? { stride: ws.dW, offset: net.dCol } : { stride: layer.outDim, offset: 0 };
         const xBuf = k === 0 ? ws.mbObs : net.hidden[k - 1];
         const xView: MatrixView = { stride: layer.inDim, offset: 0 };
-        const pw = await new GemmProgram('weightGrad', layer, dView, xView, { stride: 1, offset: 0 }).build(cache);
+        const pw = await new GemmProgram('weightGrad', layer, dView, xView, { stride: 1, offset: 0 }, this.gemm).build(cache);
         const bw = pw.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: dBuf, src1: xBuf, dst: partial, geom: this.geomBuffer(pw.geometry()) });
         add('learn-gemm-weight-grad', (pass) => pw.encode(pass, bw, rows, chunks));
         if (layer.bOffset >= 0) {
@@ -410,7 +416,7 @@ export class GpuLearner {
         }
         if (k > 0) {
           const hView: MatrixView = { stride: layer.inDim, offset: 0 };
-          const pd = await new GemmProgram('inputGrad', { ...layer, act: net.layers[k - 1].act }, dView, hView, hView).build(cache);
+          const pd = await new GemmProgram('inputGrad', { ...layer, act: net.layers[k - 1].act }, dView, hView, hView, this.gemm).build(cache);
           const bd = pd.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: dBuf, src1: net.hidden[k - 1], dst: net.dHidden[k - 1], geom: this.geomBuffer(pd.geometry()) });
           add('learn-gemm-input-grad', (pass) => pd.encode(pass, bd, rows, 1));
         }

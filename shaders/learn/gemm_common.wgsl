@@ -1,0 +1,45 @@
+// What both GEMM variants share (gemm.wgsl: tiled, gemm_simple.wgsl: register blocks): bindings, the
+// layer geometry, the shape overrides and the activations. Composed after common.wgsl, before a variant.
+//   MODE 0 forward, 1 input grad, 2 weight grad (split-K); W_T 1: tabular layout θ[W_OFF + i·OUT + o];
+//   ACT 0 none, 1 tanh, 2 relu (forward: f of the output; input grad: f′ from the stored activation H).
+
+@group(0) @binding(0) var<uniform> P: LearnParams;
+@group(0) @binding(1) var<storage, read> ctrl: LearnCtrl;
+@group(0) @binding(2) var<storage, read> theta: array<f32>;
+@group(0) @binding(3) var<storage, read> src0: array<f32>;
+@group(0) @binding(4) var<storage, read> src1: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(6) var<uniform> L: GemmGeom;
+
+// The layer's geometry: runtime values (one small uniform per dispatch, written once) so that layers of
+// the same size class share one pipeline (GEMM_GEOM in layout.ts).
+struct GemmGeom {
+  IN: u32,
+  OUT: u32,
+  W_OFF: u32,
+  B_OFF: u32,
+  S0_STRIDE: u32,
+  S0_OFF: u32,
+  S1_STRIDE: u32,
+  S1_OFF: u32,
+  D_STRIDE: u32,
+  D_OFF: u32,
+  HAS_BIAS: u32,
+  pad: u32,
+}
+
+override MODE: u32 = 0u;
+override W_T: u32 = 0u;
+override ACT: u32 = 0u;
+
+fn act_fwd(z: f32) -> f32 {
+  if (ACT == 1u) { return tanh(z); }
+  if (ACT == 2u) { return max(z, 0.0); }
+  return z;
+}
+
+fn act_grad(h: f32) -> f32 {
+  if (ACT == 1u) { return 1.0 - h * h; }
+  if (ACT == 2u) { return select(0.0, 1.0, h > 0.0); }
+  return 1.0;
+}
