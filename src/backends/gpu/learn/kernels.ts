@@ -19,7 +19,6 @@ import adamWgsl from '../../../../shaders/learn/adam.wgsl?raw';
 import varianceWgsl from '../../../../shaders/learn/variance.wgsl?raw';
 import { ceilDiv, UniformWriter, workgroups1D } from '../dispatch';
 import { Program, type NamedBinding, type ProgramDesc } from '../program';
-import type { PipelineCache, PipelineSpec } from '../pipeline-cache';
 import {
   COLSUM_GEOM,
   colsumSerialGrid,
@@ -152,6 +151,14 @@ export interface GemmLayer {
   act: number;
 }
 
+/**
+ * The GEMM variant for `device`: `requested` if given, else POLICYGRAD_GEMM, else by the adapter info
+ * (gemmVariantFor: 'simple' on SwiftShader). The learner resolves it once and passes it to every GEMM.
+ */
+export function resolveGemmVariant(device: GPUDevice, requested?: GemmVariant): GemmVariant {
+  return requested ?? gemmVariantFromEnv() ?? gemmVariantFor((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo);
+}
+
 /** POLICYGRAD_GEMM=simple|tiled in the environment (Node) forces a variant: for tests and A/B timings. */
 function gemmVariantFromEnv(): GemmVariant | undefined {
   const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.POLICYGRAD_GEMM;
@@ -163,9 +170,9 @@ function gemmVariantFromEnv(): GemmVariant | undefined {
 /**
  * Dense-layer product in one of three modes, in one of two kernel variants (GemmVariant, layout.ts):
  * 'tiled' (gemm.wgsl, workgroup tiles; real GPUs) or 'simple' (gemm_simple.wgsl, register blocks, no
- * barriers; SwiftShader). Unless given, the variant is chosen in build(): POLICYGRAD_GEMM if set,
- * else by the device's adapter info (gemmVariantFor); it is the `variant` key part of the pipeline (the
- * two kernels also differ in code). The pipeline depends only on the variant, the mode, the activation, the tabular flag and the
+ * barriers; SwiftShader), as resolveGemmVariant picks it for the device; it is the `variant` key part
+ * of the pipeline (the two kernels also differ in code). The pipeline depends only on the variant, the
+ * mode, the activation, the tabular flag and the
  * tile / block class; the layer's sizes, offsets and strides are a small uniform (`geometry`) bound per
  * dispatch, so layers of one class share a pipeline. Both variants have the same bindings and GemmGeom.
  */
@@ -174,28 +181,20 @@ export class GemmProgram extends Program {
   readonly tile: GemmTile;
   /** register block of the simple variant */
   readonly block: GemmBlock;
-  private chosen: GemmVariant;
   constructor(
     readonly mode: GemmMode,
     readonly layer: GemmLayer,
     readonly src0: MatrixView,
     readonly src1: MatrixView,
     readonly dst: MatrixView,
-    /** undefined: by the adapter, at build() */
-    readonly requested?: GemmVariant,
+    /** the kernel variant (resolveGemmVariant picks the adapter's) */
+    readonly variant: GemmVariant = 'tiled',
   ) {
-    const variant = requested ?? 'tiled';
     super(GemmProgram.desc(mode, layer, variant));
     const M = mode === 'weightGrad' ? layer.outDim : 1 << 20;
     const N = mode === 'forward' ? layer.outDim : layer.inDim;
     this.tile = gemmTile(M, N);
     this.block = gemmBlock(M, N);
-    this.chosen = variant;
-  }
-
-  /** The variant this program compiles (final after build()). */
-  get variant(): GemmVariant {
-    return this.chosen;
   }
 
   private static desc(mode: GemmMode, layer: GemmLayer, variant: GemmVariant): ProgramDesc {
@@ -235,20 +234,6 @@ export class GemmProgram extends Program {
     };
   }
 
-  /** Compile for the requested variant, or the adapter's (gemmVariantFor) when none was requested. */
-  override async build(cache: PipelineCache): Promise<this> {
-    const variant = this.requested ?? gemmVariantFromEnv() ?? gemmVariantFor((cache.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo);
-    if (variant !== this.chosen) {
-      const fresh = new Program(GemmProgram.desc(this.mode, this.layer, variant));
-      // Program's spec and lane count are fixed at construction; swap in those of the chosen variant.
-      const self = this as unknown as { spec: PipelineSpec; workgroupSize: number };
-      self.spec = fresh.spec;
-      self.workgroupSize = fresh.workgroupSize;
-      this.chosen = variant;
-    }
-    return super.build(cache);
-  }
-
   /** The GemmGeom uniform of this layer and these views. */
   geometry(): ArrayBuffer {
     const l = this.layer;
@@ -275,7 +260,7 @@ export class GemmProgram extends Program {
   grid(rows: number, chunks: number): [number, number, number] {
     const l = this.layer;
     const N = this.mode === 'forward' ? l.outDim : l.inDim;
-    if (this.chosen === 'simple') {
+    if (this.variant === 'simple') {
       if (this.mode === 'weightGrad') return gemmSimpleGrid(l.outDim, l.inDim, this.block, chunks, this.workgroupSize);
       return gemmSimpleGrid(rows, N, this.block, 1, this.workgroupSize);
     }

@@ -37,6 +37,7 @@ import {
   GemmProgram,
   LossProgram,
   ReduceProgram,
+  resolveGemmVariant,
   resolveReduceVariant,
   ScanProgram,
   VarianceProgram,
@@ -288,8 +289,8 @@ export class GpuLearner {
   private readonly writer = new UniformWriter(LEARN_PARAMS);
   /** reduction variant of the non-GEMM kernels (ReduceVariant, layout.ts) */
   readonly reductions: ReduceVariant;
-  /** GEMM variant asked for at create (undefined: GemmProgram chooses by the adapter) */
-  private gemm?: GemmVariant;
+  /** GEMM variant (resolveGemmVariant) */
+  gemm: GemmVariant = 'tiled';
 
   private constructor(
     readonly device: GPUDevice,
@@ -339,11 +340,11 @@ export class GpuLearner {
     buffers: LearnerBuffers;
     /** reduction variant; default: POLICYGRAD_REDUCE, else by the adapter (resolveReduceVariant) */
     reductions?: ReduceVariant;
-    /** GEMM variant; default: POLICYGRAD_GEMM, else by the adapter (GemmProgram.build) */
+    /** GEMM variant; default: POLICYGRAD_GEMM, else by the adapter (resolveGemmVariant) */
     gemm?: GemmVariant;
   }): Promise<GpuLearner> {
     const l = new GpuLearner(args.device, args.cache, args.layout, args.obsDim, args.actDim, args.options, args.buffers, args.reductions);
-    l.gemm = args.gemm;
+    l.gemm = resolveGemmVariant(args.device, args.gemm);
     const scan = await new ScanProgram().build(l.cache);
     const b = l.buffers;
     const scanBg = scan.bindGroup({ params: l.paramsU, rewards: b.rewards, values: b.values, nextValues: b.nextValues, logp: b.logp, flags: b.flags, aux: l.aux });
