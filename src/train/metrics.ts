@@ -2,6 +2,8 @@
  * The fixed metric names (CleanRL's), used by the CLI, the UI and the tests alike, and the row the
  * trainer emits once per update.
  */
+import type { UpdateStats } from '../core/types';
+
 export const METRIC = {
   episodicReturn: 'charts/episodic_return',
   episodicLength: 'charts/episodic_length',
@@ -21,28 +23,15 @@ export const METRIC = {
 } as const;
 export type MetricKey = keyof typeof METRIC;
 
-/** One update's metrics. Returns are real (undiscounted, unnormalised) episode returns. */
-export interface MetricRow {
-  update: number;
-  envSteps: number;
+/**
+ * One update's metrics: the engine's UpdateStats (returns are real, undiscounted, unnormalised episode
+ * returns) without its epoch count, plus what the trainer measures around the update.
+ */
+export interface MetricRow extends Omit<UpdateStats, 'epochsRun'> {
   /** wall-clock seconds since the run (or resume) started */
   wallS: number;
   /** env steps per second of this update (collect + update) */
   sps: number;
-  episodicReturn: number;
-  episodicLength: number;
-  /** smallest / largest return of the episodes that finished in this update's rollout */
-  episodicReturnMin: number;
-  episodicReturnMax: number;
-  episodes: number;
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  approxKl: number;
-  clipFrac: number;
-  gradNorm: number;
-  lr: number;
-  nonFinite: boolean;
   /** trace of the covariance of per-group gradient estimates (NaN when not measured this update) */
   gradVariance: number;
   /** ‖mean‖² / trace (NaN when not measured) */

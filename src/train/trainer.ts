@@ -189,24 +189,11 @@ export class Trainer {
     const s = await this.engine.update();
     this.updatesDone = s.update;
     const t1 = performance.now();
+    const { epochsRun: _epochsRun, ...stats } = s;
     const row: MetricRow = {
-      update: s.update,
-      envSteps: s.envSteps,
+      ...stats,
       wallS: (t1 - this.wall0) / 1000,
       sps: (this.config.numEnvs * this.config.numSteps) / Math.max(1e-9, (t1 - t0) / 1000),
-      episodicReturn: s.episodicReturn,
-      episodicLength: s.episodicLength,
-      episodicReturnMin: s.episodicReturnMin,
-      episodicReturnMax: s.episodicReturnMax,
-      episodes: s.episodes,
-      policyLoss: s.policyLoss,
-      valueLoss: s.valueLoss,
-      entropy: s.entropy,
-      approxKl: s.approxKl,
-      clipFrac: s.clipFrac,
-      gradNorm: s.gradNorm,
-      lr: s.lr,
-      nonFinite: s.nonFinite,
       gradVariance,
       gradSnr,
     };
