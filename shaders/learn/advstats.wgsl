@@ -13,10 +13,8 @@ override WG_SIZE: u32 = 256u;
 var<workgroup> red: array<f32, 512>;
 var<workgroup> wg_flag: u32;
 
-@compute @workgroup_size(WG_SIZE)
-fn main(@builtin(local_invocation_index) lid: u32) {
-  if (lid == 0u) { wg_flag = ctrl.stop; }
-  if (workgroupUniformLoad(&wg_flag) != 0u) { return; }
+// This lane's (Σ Ψ·valid, Σ valid) over rows lid, lid + WG_SIZE, …
+fn lane_sums(lid: u32) -> vec2<f32> {
   var s = 0.0;
   var c = 0.0;
   for (var j = lid; j < P.rows; j = j + WG_SIZE) {
@@ -24,8 +22,36 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     s = s + a.x * a.w;
     c = c + a.w;
   }
-  red[lid] = s;
-  red[WG_SIZE + lid] = c;
+  return vec2<f32>(s, c);
+}
+
+// This lane's Σ ((Ψ − μ)·valid)² over the same rows.
+fn lane_sq(lid: u32, mu: f32) -> f32 {
+  var q = 0.0;
+  for (var j = lid; j < P.rows; j = j + WG_SIZE) {
+    let a = mbAux[j];
+    let d = (a.x - mu) * a.w;
+    q = q + d * d;
+  }
+  return q;
+}
+
+// The statistics from μ, n and Σ (Ψ − μ)².
+fn write_ctrl(mu: f32, n: f32, sq: f32) {
+  let sd = select(0.0, sqrt(sq / (n - 1.0)), n > 1.0);
+  ctrl.advMean = mu;
+  ctrl.advInvStd = 1.0 / (sd + 1e-8);
+  ctrl.count = n;
+  ctrl.invCount = 1.0 / max(n, 1.0);
+}
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(local_invocation_index) lid: u32) {
+  if (lid == 0u) { wg_flag = ctrl.stop; }
+  if (workgroupUniformLoad(&wg_flag) != 0u) { return; }
+  let sc = lane_sums(lid);
+  red[lid] = sc.x;
+  red[WG_SIZE + lid] = sc.y;
   workgroupBarrier();
   for (var h = WG_SIZE / 2u; h > 0u; h = h >> 1u) {
     if (lid < h) {
@@ -37,25 +63,13 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   let n = red[WG_SIZE];
   let mu = select(0.0, red[0] / n, n > 0.0);
   workgroupBarrier();
-  var q = 0.0;
-  for (var j = lid; j < P.rows; j = j + WG_SIZE) {
-    let a = mbAux[j];
-    let d = (a.x - mu) * a.w;
-    q = q + d * d;
-  }
-  red[lid] = q;
+  red[lid] = lane_sq(lid, mu);
   workgroupBarrier();
   for (var h = WG_SIZE / 2u; h > 0u; h = h >> 1u) {
     if (lid < h) { red[lid] = red[lid] + red[lid + h]; }
     workgroupBarrier();
   }
-  if (lid == 0u) {
-    let sd = select(0.0, sqrt(red[0] / (n - 1.0)), n > 1.0);
-    ctrl.advMean = mu;
-    ctrl.advInvStd = 1.0 / (sd + 1e-8);
-    ctrl.count = n;
-    ctrl.invCount = 1.0 / max(n, 1.0);
-  }
+  if (lid == 0u) { write_ctrl(mu, n, red[0]); }
 }
 
 // 'serial' variant (WG_SIZE = 64): each lane sums rows lid, lid + 64, … in registers; lane 0 sums the
@@ -66,15 +80,9 @@ var<workgroup> wg_mu: vec2<f32>;
 fn main_serial(@builtin(local_invocation_index) lid: u32) {
   if (lid == 0u) { wg_flag = ctrl.stop; }
   if (workgroupUniformLoad(&wg_flag) != 0u) { return; }
-  var s = 0.0;
-  var c = 0.0;
-  for (var j = lid; j < P.rows; j = j + WG_SIZE) {
-    let a = mbAux[j];
-    s = s + a.x * a.w;
-    c = c + a.w;
-  }
-  red[lid] = s;
-  red[WG_SIZE + lid] = c;
+  let sc = lane_sums(lid);
+  red[lid] = sc.x;
+  red[WG_SIZE + lid] = sc.y;
   workgroupBarrier();
   if (lid == 0u) {
     var ts = 0.0;
@@ -88,21 +96,11 @@ fn main_serial(@builtin(local_invocation_index) lid: u32) {
   let mn = workgroupUniformLoad(&wg_mu);
   let mu = mn.x;
   let n = mn.y;
-  var q = 0.0;
-  for (var j = lid; j < P.rows; j = j + WG_SIZE) {
-    let a = mbAux[j];
-    let d = (a.x - mu) * a.w;
-    q = q + d * d;
-  }
-  red[lid] = q;
+  red[lid] = lane_sq(lid, mu);
   workgroupBarrier();
   if (lid == 0u) {
     var tq = 0.0;
     for (var k = 0u; k < WG_SIZE; k = k + 1u) { tq = tq + red[k]; }
-    let sd = select(0.0, sqrt(tq / (n - 1.0)), n > 1.0);
-    ctrl.advMean = mu;
-    ctrl.advInvStd = 1.0 / (sd + 1e-8);
-    ctrl.count = n;
-    ctrl.invCount = 1.0 / max(n, 1.0);
+    write_ctrl(mu, n, tq);
   }
 }

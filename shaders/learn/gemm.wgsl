@@ -1,4 +1,4 @@
-// Bindings, GemmGeom, the MODE / W_T / ACT overrides and the activations: gemm_common.wgsl.
+// Bindings, GemmGeom, the MODE / W_T / ACT overrides, the activations, the shape and the epilogue: gemm_common.wgsl.
 // Batched dense-layer products of the learner, the "tiled" variant for real GPUs (gemm_simple.wgsl is the
 // barrier-free "simple" variant used on SwiftShader; GemmVariant in layout.ts). One kernel in three modes (MODE override):
 //   MODE 0 forward      Y[b][o]  = f( Σ_i X[b][i] W[o][i] + bias[o] )               M = rows, N = OUT, K = IN
@@ -52,20 +52,11 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 
   let TM = 4u * TY;
   let TN = 4u * TX;
-  var M: u32;
-  var N: u32;
-  var K: u32;
-  var r0 = 0u;
-  if (MODE == 0u) {
-    M = P.rows; N = L.OUT; K = L.IN;
-  } else if (MODE == 1u) {
-    M = P.rows; N = L.IN; K = L.OUT;
-  } else {
-    M = L.OUT; N = L.IN;
-    let cb = chunk_bounds(wid.z, P.groups, P.subSplit, P.units, P.unitRows);
-    r0 = cb.x;
-    K = cb.y - cb.x;
-  }
+  let shape = gemm_shape(wid.z);
+  let M = shape.x;
+  let N = shape.y;
+  let K = shape.z;
+  let r0 = shape.w;
   let m0 = wid.x * TM;
   let n0 = wid.y * TN;
   let tx = lid % TX;
@@ -112,18 +103,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     for (var c = 0u; c < 4u; c = c + 1u) {
       let n = n0 + tx * 4u + c;
       if (n >= N) { continue; }
-      let v = acc[r][c];
-      if (MODE == 0u) {
-        var z = v;
-        if (L.HAS_BIAS != 0u) { z = z + theta[L.B_OFF + n]; }
-        dst[m * L.D_STRIDE + L.D_OFF + n] = act_fwd(z);
-      } else if (MODE == 1u) {
-        dst[m * L.D_STRIDE + L.D_OFF + n] = v * act_grad(src1[m * L.S1_STRIDE + L.S1_OFF + n]);
-      } else {
-        var idx = m * L.IN + n;
-        if (W_T == 1u) { idx = n * L.OUT + m; }
-        dst[wid.z * P.gradStride + L.W_OFF + idx] = v;
-      }
+      put(m, n, acc[r][c], wid.z);
     }
   }
 }

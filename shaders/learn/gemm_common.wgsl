@@ -43,3 +43,28 @@ fn act_grad(h: f32) -> f32 {
   if (ACT == 2u) { return select(0.0, 1.0, h > 0.0); }
   return 1.0;
 }
+
+// (M, N, K, first row) of the product in this MODE: M × N output, K summed; MODE 2 sums the rows of
+// split-K chunk `chunk` (chunk_bounds in common.wgsl).
+fn gemm_shape(chunk: u32) -> vec4<u32> {
+  if (MODE == 0u) { return vec4<u32>(P.rows, L.OUT, L.IN, 0u); }
+  if (MODE == 1u) { return vec4<u32>(P.rows, L.IN, L.OUT, 0u); }
+  let cb = chunk_bounds(chunk, P.groups, P.subSplit, P.units, P.unitRows);
+  return vec4<u32>(L.OUT, L.IN, cb.y - cb.x, cb.x);
+}
+
+// Epilogue of one output element (m < M, n < N).
+fn put(m: u32, n: u32, v: f32, chunk: u32) {
+  if (MODE == 0u) {
+    var z = v;
+    if (L.HAS_BIAS != 0u) { z = z + theta[L.B_OFF + n]; }
+    dst[m * L.D_STRIDE + L.D_OFF + n] = act_fwd(z);
+  } else if (MODE == 1u) {
+    dst[m * L.D_STRIDE + L.D_OFF + n] = v * act_grad(src1[m * L.S1_STRIDE + L.S1_OFF + n]);
+  } else {
+    var idx = m * L.IN + n;
+    if (W_T == 1u) { idx = n * L.OUT + m; }
+    dst[chunk * P.gradStride + L.W_OFF + idx] = v;
+  }
+}
+

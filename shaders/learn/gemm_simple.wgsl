@@ -1,4 +1,4 @@
-// Bindings, GemmGeom, the MODE / W_T / ACT overrides and the activations: gemm_common.wgsl.
+// Bindings, GemmGeom, the MODE / W_T / ACT overrides, the activations, the shape and the epilogue: gemm_common.wgsl.
 // The "simple" variant of the learner's dense-layer products (gemm.wgsl is the "tiled" one): same three
 // modes, same bindings, same GemmGeom struct and the same results up to summation order, but no
 // workgroup memory and no barriers. For CPU WebGPU adapters (SwiftShader, whose Subzero JIT turns
@@ -25,21 +25,6 @@ fn b_load(i: u32) -> f32 {
   return theta[i];
 }
 
-// Epilogue of one output element (m < M, n < N).
-fn put(m: u32, n: u32, v: f32, chunk: u32) {
-  if (MODE == 0u) {
-    var z = v;
-    if (L.HAS_BIAS != 0u) { z = z + theta[L.B_OFF + n]; }
-    dst[m * L.D_STRIDE + L.D_OFF + n] = act_fwd(z);
-  } else if (MODE == 1u) {
-    dst[m * L.D_STRIDE + L.D_OFF + n] = v * act_grad(src1[m * L.S1_STRIDE + L.S1_OFF + n]);
-  } else {
-    var idx = m * L.IN + n;
-    if (W_T == 1u) { idx = n * L.OUT + m; }
-    dst[chunk * P.gradStride + L.W_OFF + idx] = v;
-  }
-}
-
 // Row m of the block, columns n0..n0+3 (and n0+4..n0+7 when CB = 8).
 fn put_row(m: u32, n0: u32, lo: vec4<f32>, hi: vec4<f32>, M: u32, N: u32, chunk: u32) {
   if (m >= M) { return; }
@@ -58,20 +43,11 @@ fn put_row(m: u32, n0: u32, lo: vec4<f32>, hi: vec4<f32>, M: u32, N: u32, chunk:
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   if (ctrl.stop != 0u) { return; }
-  var M: u32;
-  var N: u32;
-  var K: u32;
-  var r0 = 0u;
-  if (MODE == 0u) {
-    M = P.rows; N = L.OUT; K = L.IN;
-  } else if (MODE == 1u) {
-    M = P.rows; N = L.IN; K = L.OUT;
-  } else {
-    M = L.OUT; N = L.IN;
-    let cb = chunk_bounds(gid.z, P.groups, P.subSplit, P.units, P.unitRows);
-    r0 = cb.x;
-    K = cb.y - cb.x;
-  }
+  let shape = gemm_shape(gid.z);
+  let M = shape.x;
+  let N = shape.y;
+  let K = shape.z;
+  let r0 = shape.w;
   let MB = (M + RB - 1u) / RB;
   let NB = (N + CB - 1u) / CB;
   let idx = gid.x + gid.y * (nwg.x * WG_SIZE);
