@@ -11,8 +11,8 @@
  *   const bg = p.bindGroup({ params: buf, out: {buffer, offset, size} });
  *   const pass = encoder.beginComputePass(); p.dispatch(pass, bg, threads); pass.end();
  *
- * WGSL conventions for 1-D kernels: `override WG_SIZE: u32 = 64u;` and `@workgroup_size(WG_SIZE)`;
- * the linear thread index is `gid.x + gid.y * (nwg.x * WG_SIZE)` (dispatch.ts `workgroups1D`).
+ * Convention of the 1-D kernels (e.g. shaders/learn/adam.wgsl): a WG_SIZE override sets the
+ * workgroup size, and the linear thread index spans x then y (dispatch.ts `workgroups1D`).
  */
 import { workgroups1D } from './dispatch';
 import type { BindingKind, CachedPipeline, PipelineCache, PipelineSpec } from './pipeline-cache';
@@ -97,11 +97,15 @@ export class Program {
 
   /** Record one dispatch covering `threads` invocations into an open compute pass. */
   dispatch(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, threads: number): void {
-    const [x, y, z] = this.workgroups(threads);
-    if (x === 0) return;
+    this.dispatchGrid(pass, bindGroup, this.workgroups(threads));
+  }
+
+  /** Record one dispatch of the given workgroup counts (nothing when a count is 0). */
+  dispatchGrid(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, [x, y, z]: readonly number[]): void {
+    if (x === 0 || (y ?? 1) === 0 || (z ?? 1) === 0) return;
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y, z);
+    pass.dispatchWorkgroups(x, y ?? 1, z ?? 1);
   }
 
   private need(): CachedPipeline {

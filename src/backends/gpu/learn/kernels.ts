@@ -123,9 +123,7 @@ export class AdvStatsProgram extends Program {
     });
   }
   dispatchOne(pass: GPUComputePassEncoder, bg: GPUBindGroup): void {
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(1);
+    this.dispatchGrid(pass, bg, [1]);
   }
 }
 
@@ -271,11 +269,7 @@ export class GemmProgram extends Program {
   }
 
   encode(pass: GPUComputePassEncoder, bg: GPUBindGroup, rows: number, chunks: number): void {
-    const [x, y, z] = this.grid(rows, chunks);
-    if (x === 0) return;
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(x, y, z);
+    this.dispatchGrid(pass, bg, this.grid(rows, chunks));
   }
 }
 
@@ -364,10 +358,7 @@ export class ColsumProgram extends Program {
     return new UniformWriter(COLSUM_GEOM).setAll({ COLS: this.cols, STRIDE: this.src.stride, OFF: this.src.offset, DST_OFF: this.dstOffset }).data;
   }
   encode(pass: GPUComputePassEncoder, bg: GPUBindGroup, chunks: number): void {
-    const [x, y, z] = this.grid(chunks);
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(x, y, z);
+    this.dispatchGrid(pass, bg, this.grid(chunks));
   }
 }
 
@@ -398,10 +389,7 @@ export class ReduceProgram extends Program {
     return this.variant === 'serial' ? reduceSerialGrid(gradCount, groups, this.workgroupSize) : [ceilDiv(gradCount, 256), groups, 1];
   }
   encode(pass: GPUComputePassEncoder, bg: GPUBindGroup, gradCount: number, groups: number): void {
-    const [x, y, z] = this.grid(gradCount, groups);
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(x, y, z);
+    this.dispatchGrid(pass, bg, this.grid(gradCount, groups));
   }
 }
 
@@ -426,9 +414,7 @@ export class FinalizeProgram extends Program {
     });
   }
   encodeOne(pass: GPUComputePassEncoder, bg: GPUBindGroup): void {
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(1);
+    this.dispatchGrid(pass, bg, [1]);
   }
 }
 
@@ -459,9 +445,7 @@ export class VarianceProgram extends Program {
     });
   }
   encodeGrid(pass: GPUComputePassEncoder, bg: GPUBindGroup, x: number): void {
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(x);
+    this.dispatchGrid(pass, bg, [x]);
   }
 }
 
