@@ -54,28 +54,6 @@ function notice(level: 'info' | 'warn' | 'error', message: string): void {
 }
 
 /**
- * A checkpoint of one engine, made loadable by the other: engine state arrays (env states, per-env
- * step counters, episode sums) are backend-specific, so they come from a fresh engine of the target
- * backend; parameters, Adam state and the update / env-step counters carry over. The environments
- * restart from fresh episodes.
- */
-async function portable(ck: Checkpoint, config: Config, gpu?: GPU): Promise<Checkpoint> {
-  const fresh = await Trainer.create({ ...config, env: ck.config.env, hidden: ck.config.hidden, activation: ck.config.activation }, { gpu });
-  try {
-    const s = await fresh.engine.snapshot();
-    const scalars = { ...s.scalars };
-    for (const k of Object.keys(scalars)) if (k in ck.snapshot.scalars) scalars[k] = ck.snapshot.scalars[k];
-    return {
-      ...ck,
-      backend: fresh.engine.backend,
-      snapshot: { ...s, update: ck.snapshot.update, envSteps: ck.snapshot.envSteps, params: ck.snapshot.params, adamM: ck.snapshot.adamM, adamV: ck.snapshot.adamV, adamT: ck.snapshot.adamT, scalars },
-    };
-  } finally {
-    fresh.dispose();
-  }
-}
-
-/**
  * Build a Trainer for `config` (continuing from `ck` if given). A GPU request falls back to the CPU
  * engine when WebGPU is missing or the GPU engine fails to start; config and checkpoint errors are
  * the user's and are rethrown.
@@ -85,11 +63,9 @@ async function makeTrainer(config: Config, ck: string | Checkpoint | undefined, 
   const build = async (c: Config, gpu?: GPU): Promise<Trainer> => {
     if (ck === undefined) return Trainer.create(c, opts(gpu));
     const parsed = typeof ck === 'string' ? parseCheckpoint(ck) : ck;
-    if (parsed.backend === c.backend) return Trainer.fromCheckpoint(parsed, c, opts(gpu));
-    // The engines' state arrays differ: carry parameters and optimiser state over.
-    const moved = await portable(parsed, c, gpu);
-    notice('info', `${label}: the checkpoint was written by the ${parsed.backend.toUpperCase()} engine; parameters and optimiser state carried over, environments restart.`);
-    return Trainer.fromCheckpoint(moved, c, opts(gpu));
+    // both engines read and write the same portable snapshot (parameters, optimiser, env states)
+    if (parsed.backend !== c.backend) notice('info', `${label}: the checkpoint was written by the ${parsed.backend.toUpperCase()} engine; it continues on the ${c.backend.toUpperCase()} engine.`);
+    return Trainer.fromCheckpoint(parsed, c, opts(gpu));
   };
   if (config.backend === 'gpu') {
     const probe = await probeGpu();
@@ -231,7 +207,7 @@ class TrainSession {
     const cpu = { ...this.specs[i].config, backend: 'cpu' as const };
     let t: Trainer;
     try {
-      t = await Trainer.fromCheckpoint(await portable(ck, cpu), cpu);
+      t = await Trainer.fromCheckpoint(ck, cpu);
     } catch (e2) {
       this.state('error', `${this.specs[i].config.algo}: the GPU device was lost and the run could not move to the CPU engine: ${errorMessage(e2)}`);
       this.dispose();
