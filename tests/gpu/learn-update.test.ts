@@ -13,12 +13,15 @@ import { PhiloxStream, Purpose } from '../../src/core/rng';
 import { cpuUpdate, randomData, type LearnData } from './learn-reference';
 import { readBack, storageBuffer, useGpu, withScopes, type GpuContext } from './helpers';
 import type { GemmVariant, ReduceVariant } from '../../src/backends/gpu/learn/layout';
+import { resolveGemmVariant } from '../../src/backends/gpu/learn/kernels';
 
 const gpu = useGpu();
 
 /**
- * Both kernel sets are run against the reference: the SwiftShader one (serial-partial reductions,
- * register-blocked GEMM) and the real-GPU one (barrier-tree reductions, tiled GEMM), whatever the adapter.
+ * Every kernel set is run against the reference, whatever the adapter: the SwiftShader ones (serial-
+ * partial reductions with the register-blocked GEMM, plain or sharing B loads in subgroups of 4) and the
+ * real-GPU one (barrier-tree reductions, tiled GEMM). A device without subgroups of exactly 4 lanes
+ * cannot run 'quad': there the test checks that asking for it fails with a clear error, and runs 'simple'.
  */
 interface Kernels {
   reductions: ReduceVariant;
@@ -26,6 +29,7 @@ interface Kernels {
 }
 const VARIANTS: Kernels[] = [
   { reductions: 'serial', gemm: 'simple' },
+  { reductions: 'serial', gemm: 'quad' },
   { reductions: 'tree', gemm: 'tiled' },
 ];
 
@@ -33,6 +37,8 @@ const SPECS: Record<string, NetSpec> = {
   softmax: { obsDim: 4, hidden: [16, 16], activation: 'tanh', head: { kind: 'softmax', n: 3 } },
   gaussian: { obsDim: 3, hidden: [20, 7], activation: 'relu', head: { kind: 'gaussian', dim: 2 } },
   tabular: { obsDim: 3, hidden: [], activation: 'tanh', head: { kind: 'tabular', nStates: 3, n: 2 } },
+  // wide enough for 'quad' weight gradients (≥ 4 row blocks of 8 outputs), with partial blocks
+  wide: { obsDim: 4, hidden: [36, 33], activation: 'tanh', head: { kind: 'softmax', n: 2 } },
 };
 
 function baseOptions(T: number, N: number): LearnerOptions {
@@ -80,6 +86,10 @@ async function setup(ctx: GpuContext, spec: NetSpec, o: LearnerOptions, seed: nu
   const data = randomData(layout, theta, o.numSteps, o.numEnvs, seed);
   mutate?.(data);
   const d = ctx.device;
+  if (kernels.gemm === 'quad' && !(d.features.has('subgroups') && d.adapterInfo.subgroupMinSize === 4 && d.adapterInfo.subgroupMaxSize === 4)) {
+    expect(() => resolveGemmVariant(d, 'quad')).toThrow(/subgroups of exactly 4 lanes/);
+    kernels = { ...kernels, gemm: 'simple' };
+  }
   const buffers: LearnerBuffers = {
     obs: storageBuffer(d, data.obs),
     actions: storageBuffer(d, data.actions),
@@ -117,6 +127,7 @@ describe.each(VARIANTS)('kernels: $reductions reductions, $gemm GEMM', (reductio
   describe('GPU learner gradient = CPU reference gradient', () => {
     const cases: Array<[string, string, Partial<LearnerOptions>]> = [
       ['softmax', 'ppo + value + entropy', {}],
+      ['wide', 'ppo, layers wider than one register block', {}],
       ['softmax', 'ppo + KL penalty, no normalisation', { klCoef: 0.7, normAdv: false }],
       ['softmax', 'plain pg, Ψ = reinforce', { loss: 'pg', psiKind: 'reinforce', normAdv: false, entCoef: 0.05 }],
       ['gaussian', 'ppo (μ and log σ)', { entCoef: 0.1 }],

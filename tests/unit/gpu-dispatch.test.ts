@@ -323,7 +323,7 @@ describe('acquireDevice without an adapter', () => {
   });
 });
 
-describe('learner GEMM variants (simple on SwiftShader, tiled elsewhere)', () => {
+describe('learner GEMM variants (quad or simple on SwiftShader, tiled elsewhere)', () => {
   const layer = (inDim: number, outDim: number): GemmLayer => ({ inDim, outDim, wOffset: 0, bOffset: inDim * outDim, wT: 0, act: 1 });
   const view = { stride: 64, offset: 0 };
   it('picks the variant from the adapter info', () => {
@@ -331,6 +331,45 @@ describe('learner GEMM variants (simple on SwiftShader, tiled elsewhere)', () =>
     expect(gemmVariantFor({ vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100' })).toBe('tiled');
     expect(gemmVariantFor({})).toBe('tiled');
     expect(gemmVariantFor(undefined)).toBe('tiled');
+  });
+  it("'quad' only on SwiftShader with the subgroups feature and subgroups of exactly 4 lanes", () => {
+    const ss = { vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0' };
+    expect(gemmVariantFor({ ...ss, subgroupMinSize: 4, subgroupMaxSize: 4 }, true)).toBe('quad');
+    expect(gemmVariantFor({ ...ss, subgroupMinSize: 4, subgroupMaxSize: 4 }, false)).toBe('simple');
+    expect(gemmVariantFor({ ...ss, subgroupMinSize: 4, subgroupMaxSize: 8 }, true)).toBe('simple');
+    expect(gemmVariantFor({ ...ss }, true)).toBe('simple');
+    expect(gemmVariantFor({ vendor: 'nvidia', architecture: 'hopper', subgroupMinSize: 4, subgroupMaxSize: 4 }, true)).toBe('tiled');
+  });
+  it('quad blocks take 16 columns when N > 8', () => {
+    expect(gemmBlock(1 << 20, 64, true)).toEqual({ RB: 8, CB: 16 });
+    expect(gemmBlock(1 << 20, 9, true)).toEqual({ RB: 8, CB: 16 });
+    expect(gemmBlock(1 << 20, 8, true)).toEqual({ RB: 8, CB: 8 });
+    expect(gemmBlock(64, 4, true)).toEqual({ RB: 8, CB: 4 });
+  });
+  it('quad grids round the row blocks up to whole quads', () => {
+    // 1001 rows → 126 row blocks → 128 (whole quads) · 4 column blocks of 16 = 512 invocations = 8 groups
+    expect(gemmSimpleGrid(1001, 63, { RB: 8, CB: 16 }, 1, 64, true)).toEqual([8, 1, 1]);
+    expect(gemmSimpleGrid(1001, 63, { RB: 8, CB: 16 }, 1, 64, false)).toEqual([8, 1, 1]); // 126 · 4 = 504
+    // 5 row blocks of a 33-output weight gradient → 8, times 3 column blocks = 24 invocations
+    expect(gemmSimpleGrid(33, 36, { RB: 8, CB: 16 }, 2, 64, true)).toEqual([1, 1, 2]);
+  });
+  it("GemmProgram: 'quad' runs a weight gradient with fewer than 4 row blocks as 'simple'", () => {
+    const wHead = new GemmProgram('weightGrad', layer(64, 2), view, view, { stride: 1, offset: 0 }, 'quad');
+    expect(wHead.variant).toBe('simple');
+    expect(wHead.block).toEqual({ RB: 4, CB: 8 });
+    const wHidden = new GemmProgram('weightGrad', layer(64, 64), view, view, { stride: 1, offset: 0 }, 'quad');
+    expect(wHidden.variant).toBe('quad');
+    expect(wHidden.block).toEqual({ RB: 8, CB: 16 });
+    // 8 row blocks · 4 column blocks = 32 invocations per chunk
+    expect(wHidden.grid(8192, 8)).toEqual([1, 1, 8]);
+    const fwdQ = new GemmProgram('forward', layer(64, 64), view, view, view, 'quad');
+    expect(fwdQ.spec.code).toBe(LEARN_WGSL.gemmQuad);
+    expect(fwdQ.spec.code.startsWith('enable subgroups;')).toBe(true);
+    expect(fwdQ.spec.keyParts).toEqual({ variant: 'quad' });
+    // 8192 rows → 1024 row blocks · 4 column blocks of 16 = 4096 invocations = 64 groups
+    expect(fwdQ.grid(8192, 1)).toEqual([64, 1, 1]);
+    const declared = new Set(parseWgslOverrides(LEARN_WGSL.gemmQuad));
+    for (const k of Object.keys(fwdQ.spec.constants)) expect(declared.has(k), k).toBe(true);
   });
   it('blocks 8 along sides longer than 4, else 4', () => {
     expect(gemmBlock(1 << 20, 64)).toEqual({ RB: 8, CB: 8 });
@@ -378,8 +417,9 @@ describe('learner GEMM variants (simple on SwiftShader, tiled elsewhere)', () =>
       for (const k of Object.keys(p.spec.constants)) expect(declared.has(k), k).toBe(true);
     }
   });
-  it('both variants declare the same GemmGeom', () => {
+  it('all variants declare the same GemmGeom', () => {
     expect(parseWgslStruct(LEARN_WGSL.gemmSimple, 'GemmGeom')).toEqual(GEMM_GEOM.members());
+    expect(parseWgslStruct(LEARN_WGSL.gemmQuad, 'GemmGeom')).toEqual(GEMM_GEOM.members());
     expect(parseWgslStruct(LEARN_WGSL.gemm, 'GemmGeom')).toEqual(GEMM_GEOM.members());
   });
 });

@@ -120,6 +120,8 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<Acquired
   const hasSub = adapter.features.has('subgroups');
   const requiredFeatures: GPUFeatureName[] = [];
   if (hasTs) requiredFeatures.push('timestamp-query');
+  // the learner's 'quad' GEMM (SwiftShader) broadcasts within subgroups
+  if (hasSub) requiredFeatures.push('subgroups' as GPUFeatureName);
   const requiredLimits: Record<string, number> = {};
   for (const k of WANTED_LIMITS) {
     const v = (adapter.limits as unknown as Record<string, number>)[k];

@@ -11,6 +11,8 @@ import advstatsWgsl from '../../../../shaders/learn/advstats.wgsl?raw';
 import gemmCommonWgsl from '../../../../shaders/learn/gemm_common.wgsl?raw';
 import gemmWgsl from '../../../../shaders/learn/gemm.wgsl?raw';
 import gemmSimpleWgsl from '../../../../shaders/learn/gemm_simple.wgsl?raw';
+import gemmLanesWgsl from '../../../../shaders/learn/gemm_lanes.wgsl?raw';
+import gemmQuadsWgsl from '../../../../shaders/learn/gemm_quads.wgsl?raw';
 import lossWgsl from '../../../../shaders/learn/loss.wgsl?raw';
 import colsumWgsl from '../../../../shaders/learn/colsum.wgsl?raw';
 import reduceWgsl from '../../../../shaders/learn/reduce.wgsl?raw';
@@ -56,7 +58,10 @@ export const LEARN_WGSL = {
   gather: commonWgsl + rngWgsl + gatherWgsl,
   advstats: commonWgsl + advstatsWgsl,
   gemm: commonWgsl + gemmCommonWgsl + gemmWgsl,
-  gemmSimple: commonWgsl + gemmCommonWgsl + gemmSimpleWgsl,
+  gemmSimple: commonWgsl + gemmCommonWgsl + gemmLanesWgsl + gemmSimpleWgsl,
+  // directives first; the broadcasts run in whole quads (gemm_quads.wgsl says why), which the
+  // uniformity analysis cannot prove
+  gemmQuad: 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' + commonWgsl + gemmCommonWgsl + gemmQuadsWgsl + gemmSimpleWgsl,
   loss: commonWgsl + lossWgsl,
   colsum: commonWgsl + colsumWgsl,
   reduce: commonWgsl + reduceWgsl,
@@ -151,34 +156,44 @@ export interface GemmLayer {
 
 /**
  * The GEMM variant for `device`: `requested` if given, else POLICYGRAD_GEMM, else by the adapter info
- * (gemmVariantFor: 'simple' on SwiftShader). The learner resolves it once and passes it to every GEMM.
+ * and the device's features (gemmVariantFor: 'quad' or 'simple' on SwiftShader). The learner resolves it
+ * once and passes it to every GEMM. 'quad' on a device without subgroups of 4 lanes is an error.
  */
 export function resolveGemmVariant(device: GPUDevice, requested?: GemmVariant): GemmVariant {
-  return requested ?? gemmVariantFromEnv() ?? gemmVariantFor((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo);
+  const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  const v = requested ?? gemmVariantFromEnv() ?? gemmVariantFor(info, device.features.has('subgroups'));
+  if (v === 'quad' && !(device.features.has('subgroups') && info?.subgroupMinSize === 4 && info?.subgroupMaxSize === 4)) {
+    throw new Error(`GEMM variant 'quad' needs the subgroups feature with subgroups of exactly 4 lanes; this device has ${device.features.has('subgroups') ? `subgroups of ${info?.subgroupMinSize}–${info?.subgroupMaxSize} lanes` : 'no subgroups'}`);
+  }
+  return v;
 }
 
-/** POLICYGRAD_GEMM=simple|tiled in the environment (Node) forces a variant: for tests and A/B timings. */
+/** POLICYGRAD_GEMM=simple|quad|tiled in the environment (Node) forces a variant: for tests and A/B timings. */
 function gemmVariantFromEnv(): GemmVariant | undefined {
   const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.POLICYGRAD_GEMM;
   if (v === undefined || v === '') return undefined;
-  if (v !== 'simple' && v !== 'tiled') throw new Error(`POLICYGRAD_GEMM=${v}: expected 'simple' or 'tiled'`);
+  if (v !== 'simple' && v !== 'quad' && v !== 'tiled') throw new Error(`POLICYGRAD_GEMM=${v}: expected 'simple', 'quad' or 'tiled'`);
   return v;
 }
 
 /**
- * Dense-layer product in one of three modes, in one of two kernel variants (GemmVariant, layout.ts):
- * 'tiled' (gemm.wgsl, workgroup tiles; real GPUs) or 'simple' (gemm_simple.wgsl, register blocks, no
- * barriers; SwiftShader), as resolveGemmVariant picks it for the device; it is the `variant` key part
- * of the pipeline (the two kernels also differ in code). The pipeline depends only on the variant, the
- * mode, the activation, the tabular flag and the
- * tile / block class; the layer's sizes, offsets and strides are a small uniform (`geometry`) bound per
- * dispatch, so layers of one class share a pipeline. Both variants have the same bindings and GemmGeom.
+ * Dense-layer product in one of three modes, in one of three kernel variants (GemmVariant, layout.ts):
+ * 'tiled' (gemm.wgsl, workgroup tiles; real GPUs), 'simple' (gemm_simple.wgsl, register blocks, no
+ * barriers; SwiftShader) or 'quad' ('simple' sharing B loads across subgroups of 4), as
+ * resolveGemmVariant picks it for the device; it is the `variant` key part of the pipeline (the kernels
+ * also differ in code). A weight-gradient product with fewer than 4 row blocks (a head's few outputs)
+ * runs 'quad' as 'simple', which would otherwise pad it to 4 row blocks. The pipeline depends only on
+ * the variant, the mode, the activation, the tabular flag and the tile / block class; the layer's
+ * sizes, offsets and strides are a small uniform (`geometry`) bound per dispatch, so layers of one
+ * class share a pipeline. All variants have the same bindings and GemmGeom.
  */
 export class GemmProgram extends Program {
   /** tile of the tiled variant */
   readonly tile: GemmTile;
-  /** register block of the simple variant */
+  /** register block of the simple and quad variants */
   readonly block: GemmBlock;
+  /** the variant this product runs (the requested one, or 'simple' for a small 'quad' weight gradient) */
+  readonly variant: GemmVariant;
   constructor(
     readonly mode: GemmMode,
     readonly layer: GemmLayer,
@@ -186,24 +201,24 @@ export class GemmProgram extends Program {
     readonly src1: MatrixView,
     readonly dst: MatrixView,
     /** the kernel variant (resolveGemmVariant picks the adapter's) */
-    readonly variant: GemmVariant = 'tiled',
+    variant: GemmVariant = 'tiled',
   ) {
-    super(GemmProgram.desc(mode, layer, variant));
     const M = mode === 'weightGrad' ? layer.outDim : 1 << 20;
     const N = mode === 'forward' ? layer.outDim : layer.inDim;
+    const v = variant === 'quad' && ceilDiv(M, gemmBlock(M, N).RB) < 4 ? 'simple' : variant;
+    const block = gemmBlock(M, N, v === 'quad');
+    super(GemmProgram.desc(mode, layer, v, block, gemmTile(M, N)));
+    this.variant = v;
     this.tile = gemmTile(M, N);
-    this.block = gemmBlock(M, N);
+    this.block = block;
   }
 
-  private static desc(mode: GemmMode, layer: GemmLayer, variant: GemmVariant): ProgramDesc {
-    const M = mode === 'weightGrad' ? layer.outDim : 1 << 20;
-    const N = mode === 'forward' ? layer.outDim : layer.inDim;
+  private static desc(mode: GemmMode, layer: GemmLayer, variant: GemmVariant, block: GemmBlock, tile: GemmTile): ProgramDesc {
     const bindings = [U('params'), R('ctrl'), R('theta'), R('src0'), R('src1'), W('dst'), U('geom')];
-    if (variant === 'simple') {
-      const block = gemmBlock(M, N);
+    if (variant !== 'tiled') {
       return {
         name: `learn-gemm-${mode}`,
-        code: LEARN_WGSL.gemmSimple,
+        code: variant === 'quad' ? LEARN_WGSL.gemmQuad : LEARN_WGSL.gemmSimple,
         entryPoint: 'main',
         bindings,
         constants: { MODE: GEMM_MODE[mode], W_T: layer.wT, ACT: layer.act, RB: block.RB, CB: block.CB },
@@ -211,7 +226,6 @@ export class GemmProgram extends Program {
         workgroupSize: GEMM_SIMPLE_WG,
       };
     }
-    const tile = gemmTile(M, N);
     return {
       name: `learn-gemm-${mode}`,
       code: LEARN_WGSL.gemm,
@@ -253,14 +267,15 @@ export class GemmProgram extends Program {
 
   /**
    * Workgroups. Tiled: row modes (⌈rows/TM⌉, ⌈N/TN⌉, 1), weight mode (⌈OUT/TM⌉, ⌈IN/TN⌉, chunks).
-   * Simple: gemmSimpleGrid over the M × N output (M = rows or OUT), z = chunks in weight mode.
+   * Simple and quad: gemmSimpleGrid over the M × N output (M = rows or OUT), z = chunks in weight mode.
    */
   grid(rows: number, chunks: number): [number, number, number] {
     const l = this.layer;
     const N = this.mode === 'forward' ? l.outDim : l.inDim;
-    if (this.variant === 'simple') {
-      if (this.mode === 'weightGrad') return gemmSimpleGrid(l.outDim, l.inDim, this.block, chunks, this.workgroupSize);
-      return gemmSimpleGrid(rows, N, this.block, 1, this.workgroupSize);
+    if (this.variant !== 'tiled') {
+      const quads = this.variant === 'quad';
+      if (this.mode === 'weightGrad') return gemmSimpleGrid(l.outDim, l.inDim, this.block, chunks, this.workgroupSize, quads);
+      return gemmSimpleGrid(rows, N, this.block, 1, this.workgroupSize, quads);
     }
     const TM = 4 * this.tile.TY;
     const TN = 4 * this.tile.TX;

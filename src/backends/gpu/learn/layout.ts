@@ -171,18 +171,28 @@ export function gemmTile(M: number, N: number): GemmTile {
  *  - 'tiled'  (gemm.wgsl): workgroup-memory tiles and barriers, for real GPUs;
  *  - 'simple' (gemm_simple.wgsl): one invocation per RB × CB register block, no workgroup memory and
  *    no barriers. On SwiftShader (CPU Vulkan; its Subzero JIT runs barriers as coroutine switches) it is
- *    several times faster than the tiled kernel.
+ *    several times faster than the tiled kernel;
+ *  - 'quad'   (gemm_simple.wgsl + subgroup broadcasts): 'simple' where the 4 lanes of a subgroup share a
+ *    column block and each loads a quarter of its B values; needs subgroups of exactly 4 lanes
+ *    (SwiftShader's), about a fifth faster there.
  */
-export type GemmVariant = 'simple' | 'tiled';
+export type GemmVariant = 'simple' | 'quad' | 'tiled';
 
-/** The variant for an adapter: 'simple' on SwiftShader (recognised by its adapter info), else 'tiled'. */
-export function gemmVariantFor(info: Partial<Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>> | undefined): GemmVariant {
+/** What gemmVariantFor reads of an adapter. */
+export type AdapterTraits = Partial<Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description' | 'subgroupMinSize' | 'subgroupMaxSize'>>;
+
+/**
+ * The variant for an adapter: on SwiftShader (recognised by its adapter info) 'quad' when the device
+ * has the subgroups feature and subgroups of exactly 4 lanes, else 'simple'; elsewhere 'tiled'.
+ */
+export function gemmVariantFor(info: AdapterTraits | undefined, subgroups = false): GemmVariant {
   if (!info) return 'tiled';
   const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
-  return /swiftshader/i.test(text) ? 'simple' : 'tiled';
+  if (!/swiftshader/i.test(text)) return 'tiled';
+  return subgroups && info.subgroupMinSize === 4 && info.subgroupMaxSize === 4 ? 'quad' : 'simple';
 }
 
-/** Register block of the simple variant: each invocation computes RB rows × CB columns (each 4 or 8) of the M × N output. */
+/** Register block of the simple and quad variants: each invocation computes RB rows (4 or 8) × CB columns (4, 8; 16 for quad) of the M × N output. */
 export interface GemmBlock {
   RB: number;
   CB: number;
@@ -190,10 +200,11 @@ export interface GemmBlock {
 
 /**
  * Block of the simple variant for an M × N output: 8 along a side longer than 4, else 4 (a 64 × 64
- * layer gets 8 × 8 blocks; a 64 → 2 head 8 × 4). Row modes pass M = rows.
+ * layer gets 8 × 8 blocks; a 64 → 2 head 8 × 4); the quad variant takes 16 columns when N > 8, since
+ * each lane loads only a quarter of them (8 × 16 for 64 × 64). Row modes pass M = rows.
  */
-export function gemmBlock(M: number, N: number): GemmBlock {
-  return { RB: M <= 4 ? 4 : 8, CB: N <= 4 ? 4 : 8 };
+export function gemmBlock(M: number, N: number, quads = false): GemmBlock {
+  return { RB: M <= 4 ? 4 : 8, CB: N <= 4 ? 4 : quads && N > 8 ? 16 : 8 };
 }
 
 /** Lanes per workgroup of the simple variant. */
@@ -201,10 +212,12 @@ export const GEMM_SIMPLE_WG = 64;
 
 /**
  * Workgroups of the simple variant: ⌈M/RB⌉·⌈N/CB⌉ invocations in 1-D (workgroups1D: x, then y beyond
- * the per-dimension limit), times `chunks` along z (weight mode; 1 for the row modes).
+ * the per-dimension limit), times `chunks` along z (weight mode; 1 for the row modes). With `quads`
+ * (the 'quad' variant) ⌈M/RB⌉ is rounded up to a multiple of 4, as in gemm_simple.wgsl.
  */
-export function gemmSimpleGrid(M: number, N: number, block: GemmBlock, chunks: number, wg = GEMM_SIMPLE_WG): [number, number, number] {
-  const blocks = ceilDiv(M, block.RB) * ceilDiv(N, block.CB);
+export function gemmSimpleGrid(M: number, N: number, block: GemmBlock, chunks: number, wg = GEMM_SIMPLE_WG, quads = false): [number, number, number] {
+  const rowBlocks = ceilDiv(M, block.RB);
+  const blocks = (quads ? 4 * ceilDiv(rowBlocks, 4) : rowBlocks) * ceilDiv(N, block.CB);
   const [x, y] = workgroups1D(blocks, wg);
   return [x, y, chunks];
 }
@@ -245,9 +258,9 @@ export const COLSUM_GEOM = new StructLayout([
  */
 export type ReduceVariant = 'serial' | 'tree';
 
-/** The reduction variant for an adapter: 'serial' on SwiftShader (as gemmVariantFor's 'simple'), else 'tree'. */
-export function reduceVariantFor(info: Parameters<typeof gemmVariantFor>[0]): ReduceVariant {
-  return gemmVariantFor(info) === 'simple' ? 'serial' : 'tree';
+/** The reduction variant for an adapter: 'serial' on SwiftShader (where gemmVariantFor is not 'tiled'), else 'tree'. */
+export function reduceVariantFor(info: AdapterTraits | undefined): ReduceVariant {
+  return gemmVariantFor(info) === 'tiled' ? 'tree' : 'serial';
 }
 
 /** Lanes per workgroup of the serial kernels (loss, reduce). */
