@@ -1,12 +1,15 @@
 /**
  * `policygrad bench`: env-steps/s per (backend, env count) for rollout-only and full training, as
  * ratios measured in one run on one machine, and the crossover env count where the GPU path
- * overtakes the CPU path.
+ * overtakes the CPU path. `--modes peak` adds each backend's arithmetic peak (src/core/peak.ts): how
+ * many GFLOP/s this machine's JS thread and WebGPU adapter reach at all, which bounds the ratio.
  */
 import { configFromStrings } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { BACKENDS, type Backend, type Engine } from '../core/types';
 import { createEngine } from '../train/trainer';
+import type { PeakResult } from '../core/peak';
+import { measureCpuPeak } from '../backends/cpu/peak';
 import { givenConfigStrings } from './options';
 
 export interface BenchCell {
@@ -50,12 +53,23 @@ export async function benchCommand(opts: Record<string, unknown>): Promise<numbe
     if (!/^\d+$/.test(s) || n < 1 || n > 65536) throw new ConfigError('envs', s, 'integers 1 ≤ envs ≤ 65536', `invalid --envs: ${JSON.stringify(s)} (allowed: comma-separated integers 1 ≤ envs ≤ 65536)`);
     return n;
   });
-  const modes = list(opts, 'modes', ['rollout', 'train']) as ('rollout' | 'train')[];
+  const allModes = list(opts, 'modes', ['rollout', 'train', 'peak']);
+  const modes = allModes.filter((m) => m !== 'peak') as ('rollout' | 'train')[];
   const seconds = Number(opts.seconds);
   if (!(seconds > 0 && seconds <= 600)) throw new ConfigError('seconds', opts.seconds, 'a number 0 < seconds ≤ 600', `invalid --seconds: ${JSON.stringify(opts.seconds)} (allowed: a number 0 < seconds ≤ 600)`);
   const given = givenConfigStrings(opts, ['numEnvs', 'backend']);
+  const peaks: PeakCell[] = [];
+  if (allModes.includes('peak')) {
+    for (const backend of backends) {
+      const cell = await peakOf(backend, seconds);
+      peaks.push(cell);
+      if (opts.json) process.stdout.write(JSON.stringify({ event: 'bench', backend, mode: 'peak', gflop_per_s: round3(cell.gflops), on: cell.on }) + '\n');
+      else process.stderr.write(`  ${backend} peak: ${cell.gflops.toFixed(2)} GFLOP/s on ${cell.on}\n`);
+    }
+  }
   const cells: BenchCell[] = [];
   for (const backend of backends) {
+    if (modes.length === 0) break;
     for (const envs of envCounts) {
       const config = configFromStrings({ ...given, backend, numEnvs: String(envs) });
       const engine = await createEngine(config, { profile: Boolean(opts.profile), notice: (m) => process.stderr.write(`policygrad: ${m}\n`) });
@@ -83,7 +97,8 @@ export async function benchCommand(opts: Record<string, unknown>): Promise<numbe
   if (opts.json) {
     for (const [mode, envs] of Object.entries(crossover)) process.stdout.write(JSON.stringify({ event: 'crossover', mode, envs }) + '\n');
   } else {
-    printTable(cells, backends, envCounts, modes);
+    if (modes.length > 0) printTable(cells, backends, envCounts, modes);
+    if (peaks.length > 0) printPeaks(peaks);
     for (const [mode, envs] of Object.entries(crossover)) {
       process.stdout.write(`crossover (${mode}): ${envs === null ? 'the GPU path does not overtake the CPU path at these env counts' : `the GPU path overtakes the CPU path from ${envs} envs`}\n`);
     }
@@ -122,4 +137,39 @@ function printTable(cells: BenchCell[], backends: Backend[], envCounts: number[]
   }
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => (i < 1 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + '\n');
+}
+
+export interface PeakCell extends PeakResult {
+  backend: Backend;
+  /** what ran it: "JS, 1 thread" or the adapter's description */
+  on: string;
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The arithmetic peak of one backend; a result off its closed form is an error (a broken driver). */
+async function peakOf(backend: Backend, seconds: number): Promise<PeakCell> {
+  let cell: PeakCell;
+  if (backend === 'cpu') {
+    cell = { backend, on: 'JS, 1 thread', ...measureCpuPeak(seconds) };
+  } else {
+    const { acquireDevice } = await import('../backends/gpu/device');
+    const { measureGpuPeak } = await import('../backends/gpu/peak');
+    const acq = await acquireDevice({ log: (m) => process.stderr.write(`policygrad: ${m}\n`) });
+    try {
+      const a = acq.adapterInfo;
+      cell = { backend, on: [a.description || a.device || a.vendor, a.architecture].filter(Boolean).join(', ') || 'WebGPU adapter', ...(await measureGpuPeak(acq.device, seconds)) };
+    } finally {
+      acq.device.destroy();
+    }
+  }
+  if (!(cell.relError < 1e-3)) throw new Error(`the ${backend} peak probe computed wrong results (relative error ${cell.relError.toExponential(2)} against the closed form)`);
+  return cell;
+}
+
+function printPeaks(peaks: PeakCell[]): void {
+  for (const p of peaks) process.stdout.write(`peak ${p.backend}: ${p.gflops.toFixed(2)} GFLOP/s (independent fma chains; ${p.on})\n`);
+  const c = peaks.find((p) => p.backend === 'cpu');
+  const g = peaks.find((p) => p.backend === 'gpu');
+  if (c && g) process.stdout.write(`peak gpu/cpu: ${(g.gflops / c.gflops).toFixed(2)}× (what the GPU path gains on arithmetic when both paths reach the same fraction of their peak)\n`);
 }

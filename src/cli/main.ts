@@ -73,7 +73,7 @@ addConfigOptions(
     .option('--backends <list>', 'comma-separated: cpu, gpu', 'cpu')
     .option('--envs <list>', 'comma-separated env counts', '64,1024,4096')
     .option('--seconds <s>', 'minimum measuring time per cell', '2')
-    .option('--modes <list>', 'comma-separated: rollout, train', 'rollout,train')
+    .option('--modes <list>', 'comma-separated: rollout, train, peak (each backend’s arithmetic peak in GFLOP/s)', 'rollout,train')
     .option('--profile', 'GPU: per-kernel times from timestamp queries')
     .option('--json', 'print one JSON object per cell')
     .exitOverride(),

@@ -80,6 +80,8 @@ const BAD: [string[], RegExp][] = [
   [['variance', '--env', 'twostate', '--num-steps', '10'], /invalid --num-steps: 10 \(allowed: .*horizon 64/],
   [['bench', '--envs', '0'], /invalid --envs: "0"/],
   [['bench', '--backends', 'cpu,tpu'], /invalid --backends: "tpu" \(allowed: cpu, gpu\)/],
+  [['bench', '--modes', 'rollout,fast'], /invalid --modes: "fast" \(allowed: rollout, train, peak\)/],
+  [['bench', '--seconds', '0'], /invalid --seconds: "0" \(allowed: a number 0 < seconds ≤ 600\)/],
 ];
 
 describe('CLI bad input: exit 2, one clear line, no stack trace', () => {
@@ -144,11 +146,55 @@ describe('CLI runs', () => {
     expect(existsSync(join(out, 'curve.csv'))).toBe(true);
   });
 
+  it('bench --json: one event per (backend, envs, mode) cell, steps/s from whole timed rollouts, and the peak probe', () => {
+    const r = cli(['bench', '--backends', 'cpu', '--envs', '2,4', '--modes', 'rollout,peak', '--seconds', '0.05', '--num-steps', '16', '--hidden', '8', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const ev = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const peak = ev.filter((e) => e.mode === 'peak');
+    expect(peak).toHaveLength(1);
+    expect(peak[0]).toMatchObject({ event: 'bench', backend: 'cpu', on: 'JS, 1 thread' });
+    expect(peak[0].gflop_per_s).toBeGreaterThan(0);
+    const cells = ev.filter((e) => e.mode === 'rollout');
+    expect(cells.map((c) => [c.backend, c.envs])).toEqual([['cpu', 2], ['cpu', 4]]);
+    for (const c of cells) {
+      expect(c.reps).toBeGreaterThanOrEqual(2);
+      expect(c.env_steps_per_s).toBeGreaterThan(0);
+    }
+    // one backend: no crossover to name
+    expect(ev.some((e) => e.event === 'crossover')).toBe(false);
+  });
+
+  it('bench prints a table with the peak lines', () => {
+    const r = cli(['bench', '--backends', 'cpu', '--envs', '2', '--modes', 'train,peak', '--seconds', '0.05', '--num-steps', '16', '--hidden', '8']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^mode\s+envs\s+cpu steps\/s$/);
+    expect(lines[1]).toMatch(/^train\s+2\s+[\d,]+$/);
+    expect(lines[2]).toMatch(/^peak cpu: \d+\.\d\d GFLOP\/s \(independent fma chains; JS, 1 thread\)$/);
+  });
+
   it('variance on twostate prints the exact gradient and each estimator', () => {
     const r = cli(['variance', '--env', 'twostate', '--samples', '2000', '--gamma', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((x) => x.estimator)).toEqual(['reinforce', 'reinforce-rtg', 'reinforce-baseline', 'actor-critic', 'gae']);
     expect(rows[0].exact[0]).toBeCloseTo(0.4375, 10); // ∇J at the uniform policy (hand check in exact.test.ts)
+  });
+});
+
+describe('bench crossover', () => {
+  const cell = (backend: 'cpu' | 'gpu', envs: number, mode: 'rollout' | 'train', sps: number) => ({ backend, envs, mode, env_steps_per_s: sps, reps: 2 });
+  it('is the smallest env count where the GPU beats the CPU, per mode; null when it never does', async () => {
+    const { crossovers } = await import('../../src/cli/bench');
+    const cells = [
+      cell('cpu', 64, 'rollout', 100), cell('gpu', 64, 'rollout', 50),
+      cell('cpu', 1024, 'rollout', 100), cell('gpu', 1024, 'rollout', 101),
+      cell('cpu', 4096, 'rollout', 100), cell('gpu', 4096, 'rollout', 90),
+      cell('cpu', 64, 'train', 10), cell('gpu', 64, 'train', 9),
+      cell('cpu', 1024, 'train', 10), cell('gpu', 1024, 'train', 10),
+    ];
+    expect(crossovers(cells)).toEqual({ rollout: 1024, train: null });
+    // one backend only: nothing to compare
+    expect(crossovers(cells.filter((c) => c.backend === 'cpu'))).toEqual({});
   });
 });
