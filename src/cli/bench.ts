@@ -68,8 +68,7 @@ export async function benchCommand(opts: Record<string, unknown>): Promise<numbe
     }
   }
   const cells: BenchCell[] = [];
-  for (const backend of backends) {
-    if (modes.length === 0) break;
+  for (const backend of modes.length > 0 ? backends : []) {
     for (const envs of envCounts) {
       const config = configFromStrings({ ...given, backend, numEnvs: String(envs) });
       const engine = await createEngine(config, { profile: Boolean(opts.profile), notice: (m) => process.stderr.write(`policygrad: ${m}\n`) });

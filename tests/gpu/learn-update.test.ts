@@ -12,7 +12,7 @@ import { createAdamState } from '../../src/optim';
 import { PhiloxStream, Purpose } from '../../src/core/rng';
 import { cpuUpdate, randomData, type LearnData } from './learn-reference';
 import { readBack, storageBuffer, useGpu, withScopes, type GpuContext } from './helpers';
-import type { GemmVariant, ReduceVariant } from '../../src/backends/gpu/learn/layout';
+import { hasQuadSubgroups, type GemmVariant, type ReduceVariant } from '../../src/backends/gpu/learn/layout';
 import { resolveGemmVariant } from '../../src/backends/gpu/learn/kernels';
 
 const gpu = useGpu();
@@ -86,7 +86,7 @@ async function setup(ctx: GpuContext, spec: NetSpec, o: LearnerOptions, seed: nu
   const data = randomData(layout, theta, o.numSteps, o.numEnvs, seed);
   mutate?.(data);
   const d = ctx.device;
-  if (kernels.gemm === 'quad' && !(d.features.has('subgroups') && d.adapterInfo.subgroupMinSize === 4 && d.adapterInfo.subgroupMaxSize === 4)) {
+  if (kernels.gemm === 'quad' && !hasQuadSubgroups(d.adapterInfo, d.features.has('subgroups'))) {
     expect(() => resolveGemmVariant(d, 'quad')).toThrow(/subgroups of exactly 4 lanes/);
     kernels = { ...kernels, gemm: 'simple' };
   }

@@ -46,27 +46,26 @@ export async function measureGpuPeak(device: GPUDevice, seconds: number): Promis
   const out = device.createBuffer({ size: 4 * n, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const staging = device.createBuffer({ size: 4 * n, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const bg = prog.bindGroup({ params, out });
-  const run = async (steps: number, times: number): Promise<number> => {
+  // one dispatch of `steps` steps, timed to the queue's completion
+  const run = async (steps: number): Promise<number> => {
     device.queue.writeBuffer(params, 0, new UniformWriter(PEAK_PARAMS).setAll({ blocks: steps / PEAK_UNROLL, m: PEAK_M, c: PEAK_C, pad: 0 }).data);
     const t0 = performance.now();
-    for (let r = 0; r < times; r++) {
-      const enc = device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      prog.dispatch(pass, bg, n);
-      pass.end();
-      device.queue.submit([enc.finish()]);
-    }
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    prog.dispatch(pass, bg, n);
+    pass.end();
+    device.queue.submit([enc.finish()]);
     await device.queue.onSubmittedWorkDone();
     return (performance.now() - t0) / 1000;
   };
   try {
     let steps = 8 * PEAK_UNROLL;
-    await run(steps, 1); // compile and warm up
-    while (steps < 1 << 20 && (await run(steps, 1)) < 0.05) steps *= 2;
+    await run(steps); // compile and warm up
+    while (steps < 1 << 20 && (await run(steps)) < 0.05) steps *= 2;
     let reps = 0;
     let secs = 0;
     while (reps < 3 || secs < seconds) {
-      secs += await run(steps, 1);
+      secs += await run(steps);
       reps++;
     }
     const enc = device.createCommandEncoder();

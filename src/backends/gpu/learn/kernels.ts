@@ -32,6 +32,7 @@ import {
   gemmSimpleGrid,
   gemmTile,
   gemmVariantFor,
+  hasQuadSubgroups,
   LOSS_ROWS_SERIAL,
   LOSS_ROWS_TREE,
   lossPartialCount,
@@ -161,8 +162,9 @@ export interface GemmLayer {
  */
 export function resolveGemmVariant(device: GPUDevice, requested?: GemmVariant): GemmVariant {
   const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  const v = requested ?? gemmVariantFromEnv() ?? gemmVariantFor(info, device.features.has('subgroups'));
-  if (v === 'quad' && !(device.features.has('subgroups') && info?.subgroupMinSize === 4 && info?.subgroupMaxSize === 4)) {
+  const subgroups = device.features.has('subgroups');
+  const v = requested ?? gemmVariantFromEnv() ?? gemmVariantFor(info, subgroups);
+  if (v === 'quad' && !hasQuadSubgroups(info, subgroups)) {
     throw new Error(`GEMM variant 'quad' needs the subgroups feature with subgroups of exactly 4 lanes; this device has ${device.features.has('subgroups') ? `subgroups of ${info?.subgroupMinSize}–${info?.subgroupMaxSize} lanes` : 'no subgroups'}`);
   }
   return v;
@@ -207,9 +209,10 @@ export class GemmProgram extends Program {
     const N = mode === 'forward' ? layer.outDim : layer.inDim;
     const v = variant === 'quad' && ceilDiv(M, gemmBlock(M, N).RB) < 4 ? 'simple' : variant;
     const block = gemmBlock(M, N, v === 'quad');
-    super(GemmProgram.desc(mode, layer, v, block, gemmTile(M, N)));
+    const tile = gemmTile(M, N);
+    super(GemmProgram.desc(mode, layer, v, block, tile));
     this.variant = v;
-    this.tile = gemmTile(M, N);
+    this.tile = tile;
     this.block = block;
   }
 

@@ -189,7 +189,12 @@ export function gemmVariantFor(info: AdapterTraits | undefined, subgroups = fals
   if (!info) return 'tiled';
   const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
   if (!/swiftshader/i.test(text)) return 'tiled';
-  return subgroups && info.subgroupMinSize === 4 && info.subgroupMaxSize === 4 ? 'quad' : 'simple';
+  return hasQuadSubgroups(info, subgroups) ? 'quad' : 'simple';
+}
+
+/** Whether a device can run the 'quad' GEMM: the subgroups feature, with subgroups of exactly 4 lanes. */
+export function hasQuadSubgroups(info: AdapterTraits | undefined, subgroups: boolean): boolean {
+  return subgroups && info?.subgroupMinSize === 4 && info?.subgroupMaxSize === 4;
 }
 
 /** Register block of the simple and quad variants: each invocation computes RB rows (4 or 8) × CB columns (4, 8; 16 for quad) of the M × N output. */
