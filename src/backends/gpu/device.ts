@@ -17,6 +17,37 @@ import type { EnvDef } from '../../core/types';
 import { rolloutSizes } from './dispatch';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * Which WebGPU adapter to use in Node (`--adapter`, or POLICYGRAD_ADAPTER for the tests):
+ *  - 'default': whatever the system's Vulkan loader offers first (a real GPU when there is one), else
+ *    SwiftShader if installed;
+ *  - 'swiftshader': Chromium's SwiftShader (Debian `chromium`), a CPU Vulkan driver with 4-wide SIMD;
+ *  - 'lavapipe': Mesa 25's lavapipe (llvmpipe), a multi-threaded CPU Vulkan driver with 8-wide AVX2
+ *    subgroups, unpacked by scripts/install-lavapipe.sh (`lavapipeIcdPath`).
+ * The browser has one adapter (navigator.gpu's); there only 'default' applies.
+ */
+export const ADAPTER_CHOICES = ['default', 'swiftshader', 'lavapipe'] as const;
+export type AdapterChoice = (typeof ADAPTER_CHOICES)[number];
+
+/** Where scripts/install-lavapipe.sh puts the lavapipe ICD file (POLICYGRAD_LAVAPIPE_ICD overrides). */
+export function lavapipeIcdPath(env: Record<string, string | undefined> = isNode() ? process.env : {}): string {
+  if (env.POLICYGRAD_LAVAPIPE_ICD) return env.POLICYGRAD_LAVAPIPE_ICD;
+  const base = env.POLICYGRAD_DRIVER_DIR ?? `${env.XDG_CACHE_HOME ?? `${env.HOME ?? '/root'}/.cache`}/policygrad`;
+  return `${base}/lavapipe/lvp_icd.json`;
+}
+
+/** The adapter asked for by POLICYGRAD_ADAPTER ('default' when unset); a bad value is a ConfigError. */
+export function adapterFromEnv(env: Record<string, string | undefined> = isNode() ? process.env : {}): AdapterChoice {
+  const v = env.POLICYGRAD_ADAPTER;
+  if (v === undefined || v === '') return 'default';
+  return parseAdapterChoice(v, 'POLICYGRAD_ADAPTER');
+}
+
+export function parseAdapterChoice(v: string, field = 'adapter'): AdapterChoice {
+  if ((ADAPTER_CHOICES as readonly string[]).includes(v)) return v as AdapterChoice;
+  throw new ConfigError(field, v, `one of ${ADAPTER_CHOICES.join(', ')}`);
+}
 export const INSTALL_HINT =
   'no WebGPU adapter found. In a browser, use one with WebGPU enabled (Chrome/Edge 113+, on localhost or https). ' +
   `In Node on Debian without a GPU driver, install SwiftShader and the Vulkan loader: apt-get install -y chromium libvulkan1 ` +
@@ -30,6 +61,8 @@ export interface AcquireOptions {
   onLost?: (info: GPUDeviceLostInfo) => void;
   /** where warnings go (default: console.warn) */
   log?: (msg: string) => void;
+  /** which adapter (Node only; default: POLICYGRAD_ADAPTER, else 'default') */
+  adapter?: AdapterChoice;
 }
 
 export interface AdapterSummary {
@@ -39,6 +72,23 @@ export interface AdapterSummary {
   description: string;
   /** the CPU Vulkan driver (slow but real) */
   isSwiftShader: boolean;
+  /** the driver family, for reports: 'swiftshader', 'lavapipe' or 'gpu' (anything else) */
+  driver: 'swiftshader' | 'lavapipe' | 'gpu';
+  /** one line naming the adapter, for summaries and bench lines */
+  name: string;
+}
+
+/** The AdapterSummary of a GPUAdapterInfo (pure; unit-tested). */
+export function summarizeAdapter(info: Partial<GPUAdapterInfo>): AdapterSummary {
+  const vendor = info.vendor ?? '';
+  const architecture = info.architecture ?? '';
+  const device = info.device ?? '';
+  const description = info.description ?? '';
+  const all = `${vendor} ${architecture} ${device} ${description}`;
+  const isSwiftShader = /swiftshader/i.test(all);
+  const driver = isSwiftShader ? 'swiftshader' : /llvmpipe|lavapipe/i.test(all) ? 'lavapipe' : 'gpu';
+  const name = [description || device || vendor, architecture].filter(Boolean).join(', ') || 'WebGPU adapter';
+  return { vendor, architecture, device, description, isSwiftShader, driver, name };
 }
 
 export interface DeviceFeatures {
@@ -103,10 +153,28 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<Acquired
   const fromNavigator = !gpu && typeof navigator !== 'undefined' ? (navigator as Navigator).gpu : undefined;
   if (!gpu && fromNavigator) gpu = fromNavigator;
   const inNode = isNode() && !fromNavigator;
+  const choice = opts.adapter ?? adapterFromEnv();
+  if (choice !== 'default' && !inNode) {
+    log(`--adapter ${choice} applies in Node only; the browser uses its own adapter`);
+  } else if (choice !== 'default') {
+    // the Vulkan loader reads VK_ICD_FILENAMES when an instance is created: point it at exactly one driver
+    const icd = choice === 'lavapipe' ? lavapipeIcdPath() : SWIFTSHADER_ICD;
+    if (!(await fileExists(icd))) {
+      throw new DeviceError(
+        choice === 'lavapipe'
+          ? `the lavapipe driver is not installed (no ${icd}): run bash scripts/install-lavapipe.sh`
+          : `the SwiftShader driver is not installed (no ${icd}): apt-get install -y chromium libvulkan1`,
+      );
+    }
+    process.env.VK_ICD_FILENAMES = icd;
+    if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
+  }
   if (!gpu && inNode) gpu = await createNodeGpu();
   if (!gpu) throw new DeviceError(INSTALL_HINT);
-
   let adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference });
+  if (!adapter && choice !== 'default') {
+    throw new DeviceError(`the ${choice} driver gave no WebGPU adapter (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}; is libvulkan1 installed?)`);
+  }
   if (!adapter && inNode && !opts.gpu && !process.env.VK_ICD_FILENAMES && (await fileExists(SWIFTSHADER_ICD))) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
@@ -150,14 +218,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<Acquired
   if (typeof device.addEventListener === 'function') device.addEventListener('uncapturederror', onErr);
   else (device as unknown as { onuncapturederror: (e: Event) => void }).onuncapturederror = onErr;
 
-  const info = adapter.info ?? ({} as GPUAdapterInfo);
-  const adapterInfo: AdapterSummary = {
-    vendor: info.vendor ?? '',
-    architecture: info.architecture ?? '',
-    device: info.device ?? '',
-    description: info.description ?? '',
-    isSwiftShader: /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`),
-  };
+  const adapterInfo = summarizeAdapter(adapter.info ?? {});
   return { device, adapterInfo, features: { timestampQuery: hasTs, subgroups: hasSub }, gpu };
 }
 
