@@ -2,15 +2,31 @@ import { defineConfig } from 'vitest/config';
 
 // The browser app (index.html → src/ui) and the unit / GPU / e2e test suites.
 // WGSL files are imported with `?raw`, which Vite handles natively.
+//
+// The GPU suite runs twice, once per CPU Vulkan driver this machine has (POLICYGRAD_ADAPTER,
+// src/backends/gpu/device.ts): SwiftShader (4-wide subgroups, Debian's chromium) and Mesa's lavapipe
+// (8-wide AVX2 subgroups, scripts/install-lavapipe.sh). Two SIMD widths catch kernel bugs one hides.
+// Kernel choices are measured afresh in tests (POLICYGRAD_TUNE=off: no tune file is read or written).
+const gpuSuite = (adapter: string) => ({
+  extends: true as const,
+  test: { name: `gpu-${adapter}`, include: ['tests/gpu/**/*.test.ts'], env: { POLICYGRAD_ADAPTER: adapter } },
+});
+
 export default defineConfig({
   build: { outDir: 'dist/app', target: 'es2022' },
   worker: { format: 'es' },
   test: {
-    include: ['tests/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Two cores: run files in two forks; GPU and e2e files are heavy and say so with their own timeouts.
     pool: 'forks',
     maxWorkers: 2,
+    env: { XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR || '/tmp', POLICYGRAD_TUNE: 'off' },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      gpuSuite('swiftshader'),
+      gpuSuite('lavapipe'),
+      { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'] } },
+    ],
   },
 });

@@ -6,7 +6,7 @@
  */
 import { configFromStrings } from '../core/config';
 import { ConfigError } from '../core/errors';
-import { BACKENDS, type Backend, type Engine } from '../core/types';
+import { BACKENDS, type Backend, type Engine, type KernelProfile } from '../core/types';
 import { createEngine } from '../train/trainer';
 import type { PeakResult } from '../core/peak';
 import { measureCpuPeak } from '../backends/cpu/peak';
@@ -18,6 +18,8 @@ export interface BenchCell {
   mode: 'rollout' | 'train';
   env_steps_per_s: number;
   reps: number;
+  /** where it ran: the WebGPU adapter's name or the CPU reference engine */
+  on: string;
 }
 
 function list(opts: Record<string, unknown>, key: string, allowed?: readonly string[]): string[] {
@@ -75,17 +77,18 @@ export async function benchCommand(opts: Record<string, unknown>): Promise<numbe
       try {
         for (const mode of modes) {
           const { sps, reps } = await measure(engine, mode, envs * config.numSteps, seconds);
-          const cell: BenchCell = { backend, envs, mode, env_steps_per_s: Math.round(sps), reps };
+          const cell: BenchCell = { backend, envs, mode, env_steps_per_s: Math.round(sps), reps, on: engine.where };
           cells.push(cell);
           if (opts.json) process.stdout.write(JSON.stringify({ event: 'bench', ...cell }) + '\n');
           else process.stderr.write(`  ${backend} ${envs} envs ${mode}: ${Math.round(sps)} env-steps/s (${reps} reps)\n`);
         }
-        // GPU: per-kernel ms of the last rollout from timestamp queries, and the last update's wall ms
-        const prof = (engine as unknown as { lastProfile?: () => Record<string, number> }).lastProfile;
-        if (opts.profile && prof) {
-          const p = prof.call(engine);
-          if (opts.json) process.stdout.write(JSON.stringify({ event: 'profile', backend, envs, kernel_ms: p }) + '\n');
-          else for (const [k, ms] of Object.entries(p)) process.stderr.write(`    ${k}: ${ms.toFixed(3)} ms\n`);
+        // GPU: per-kernel ms of the last rollout and update from timestamp queries, GFLOP/s and % of peak
+        if (opts.profile && engine.lastProfile) {
+          const p = engine.lastProfile();
+          const peak = peaks.find((c) => c.backend === backend)?.gflops;
+          const rows = profileRows(p, peak);
+          if (opts.json) process.stdout.write(JSON.stringify({ event: 'profile', backend, envs, on: engine.where, kernels: rows, choices: p.choices, dispatches_per_update: p.dispatchesPerUpdate, bytes_read_per_update: p.bytesReadPerUpdate }) + '\n');
+          else printProfile(`${backend} ${envs} envs on ${engine.where}`, rows, p);
         }
       } finally {
         engine.dispose();
@@ -97,12 +100,56 @@ export async function benchCommand(opts: Record<string, unknown>): Promise<numbe
     for (const [mode, envs] of Object.entries(crossover)) process.stdout.write(JSON.stringify({ event: 'crossover', mode, envs }) + '\n');
   } else {
     if (modes.length > 0) printTable(cells, backends, envCounts, modes);
+    for (const b of modes.length > 0 ? backends : []) {
+      const on = cells.find((c) => c.backend === b)?.on;
+      if (on) process.stdout.write(`${b}: ${on}\n`);
+    }
     if (peaks.length > 0) printPeaks(peaks);
     for (const [mode, envs] of Object.entries(crossover)) {
       process.stdout.write(`crossover (${mode}): ${envs === null ? 'the GPU path does not overtake the CPU path at these env counts' : `the GPU path overtakes the CPU path from ${envs} envs`}\n`);
     }
   }
   return 0;
+}
+
+export interface ProfileRow {
+  kernel: string;
+  ms: number;
+  /** achieved GFLOP/s (kernels whose FLOPs are counted from the shapes) */
+  gflop_per_s?: number;
+  /** of the adapter's measured peak (`--modes peak` in the same run) */
+  pct_of_peak?: number;
+}
+
+/** Per-kernel rows of a profile: ms, and for counted kernels GFLOP/s and % of the measured peak. */
+export function profileRows(p: KernelProfile, peakGflops?: number): ProfileRow[] {
+  return Object.entries(p.ms).map(([kernel, ms]) => {
+    const row: ProfileRow = { kernel, ms: round3(ms) };
+    const f = p.flops[kernel];
+    if (f !== undefined && ms > 0) {
+      const g = f / (ms * 1e6);
+      row.gflop_per_s = round3(g);
+      if (peakGflops && peakGflops > 0) row.pct_of_peak = Math.round((1000 * g) / peakGflops) / 10;
+    }
+    return row;
+  });
+}
+
+function printProfile(title: string, rows: ProfileRow[], p: KernelProfile): void {
+  process.stdout.write(`profile ${title}:\n`);
+  const w = Math.max(...rows.map((r) => r.kernel.length), 6);
+  process.stdout.write(`  ${'kernel'.padEnd(w)}  ${'ms'.padStart(10)}  ${'GFLOP/s'.padStart(8)}  ${'of peak'.padStart(7)}\n`);
+  for (const r of rows) {
+    const g = r.gflop_per_s === undefined ? '' : r.gflop_per_s.toFixed(2);
+    const pct = r.pct_of_peak === undefined ? '' : `${r.pct_of_peak.toFixed(1)} %`;
+    process.stdout.write(`  ${r.kernel.padEnd(w)}  ${r.ms.toFixed(3).padStart(10)}  ${g.padStart(8)}  ${pct.padStart(7)}\n`);
+  }
+  if (p.dispatchesPerUpdate !== undefined) process.stdout.write(`  dispatches per update: ${p.dispatchesPerUpdate}\n`);
+  if (p.bytesReadPerUpdate !== undefined) process.stdout.write(`  bytes read back per update: ${p.bytesReadPerUpdate}\n`);
+  for (const [what, c] of Object.entries(p.choices)) {
+    const times = Object.entries(c.times).map(([n, ms]) => `${n} ${Number.isFinite(ms) ? ms.toFixed(2) + ' ms' : 'failed'}`).join(', ');
+    process.stdout.write(`  ${what}: ${c.choice} (${c.cached ? 'cached choice' : times || 'only candidate'})\n`);
+  }
 }
 
 /** Smallest env count from which the GPU's env-steps/s exceeds the CPU's, per mode (null: never). */

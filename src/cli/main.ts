@@ -1,6 +1,7 @@
 /**
  * The `policygrad` command line: train, variance, bench. User errors (bad flags or values, bad
  * checkpoints, no GPU) print one line on stderr and exit with code 2; no stack traces for them.
+ * A closed output pipe (`… --json | head -1`) ends any command quietly with code 0.
  */
 import { Command, CommanderError } from 'commander';
 import type { Config } from '../core/config';
@@ -10,10 +11,25 @@ import { configFromStrings } from '../core/config';
 import { trainCommand } from './train';
 import { varianceCommand } from './variance';
 import { benchCommand } from './bench';
+import { exitQuietlyOnClosedPipe } from './io';
+import { parseAdapterChoice } from '../backends/gpu/device';
+
+exitQuietlyOnClosedPipe();
 
 function fail(msg: string): never {
   process.stderr.write(`policygrad: ${msg}\n`);
   process.exit(2);
+}
+
+const ADAPTER_HELP = 'WebGPU adapter in Node: default (the system\'s first; SwiftShader when none), swiftshader or lavapipe (scripts/install-lavapipe.sh); default: POLICYGRAD_ADAPTER, else default';
+
+/**
+ * `--adapter NAME` holds for the whole process: it is set as POLICYGRAD_ADAPTER, which every device
+ * request reads (src/backends/gpu/device.ts), so an engine rebuilt after a lost device gets the same.
+ */
+function useAdapter(opts: Record<string, unknown>): void {
+  if (opts.adapter === undefined) return;
+  process.env.POLICYGRAD_ADAPTER = parseAdapterChoice(String(opts.adapter), '--adapter');
 }
 
 async function guard(fn: () => Promise<number>): Promise<void> {
@@ -41,9 +57,11 @@ addConfigOptions(
     .option('--out <dir>', 'write summary.json, curve.csv and checkpoint.json into DIR')
     .option('--resume <file>', 'continue from a checkpoint file')
     .option('--checkpoint-every <n>', 'with --out: also write the checkpoint every N updates')
+    .option('--adapter <name>', ADAPTER_HELP)
     .exitOverride(),
 ).action((opts: Record<string, unknown>) =>
   guard(async () => {
+    useAdapter(opts);
     const given = givenConfigStrings(opts);
     const config = configFromStrings(given);
     const ce = opts.checkpointEvery;
@@ -76,9 +94,15 @@ addConfigOptions(
     .option('--modes <list>', 'comma-separated: rollout, train, peak (each backend’s arithmetic peak in GFLOP/s)', 'rollout,train')
     .option('--profile', 'GPU: per-kernel times from timestamp queries')
     .option('--json', 'print one JSON object per cell')
+    .option('--adapter <name>', ADAPTER_HELP)
     .exitOverride(),
   ['numEnvs', 'backend'],
-).action((opts: Record<string, unknown>) => guard(() => benchCommand(opts)));
+).action((opts: Record<string, unknown>) =>
+  guard(() => {
+    useAdapter(opts);
+    return benchCommand(opts);
+  }),
+);
 
 export { configFromOptions };
 

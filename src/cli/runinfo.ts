@@ -4,14 +4,13 @@ import type { Trainer } from '../train/trainer';
 declare const __POLICYGRAD_VERSION__: string;
 
 export function runInfo(trainer: Trainer): Record<string, unknown> {
-  const engine = trainer.engine as unknown as { adapterDescription?: string };
   return {
     versions: {
       policygrad: typeof __POLICYGRAD_VERSION__ === 'string' ? __POLICYGRAD_VERSION__ : 'dev',
       node: process.version,
     },
     backend: trainer.engine.backend,
-    adapter: engine.adapterDescription ?? (trainer.engine.backend === 'cpu' ? 'cpu (TypeScript reference engine)' : 'unknown'),
+    adapter: trainer.engine.where,
     config: trainer.config,
   };
 }

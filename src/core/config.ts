@@ -186,11 +186,6 @@ export function configFromStrings(values: Record<string, string>): Config {
   return validateConfig(partial);
 }
 
-/** The config field for a CLI flag name (without dashes), or undefined. */
-export function fieldForFlag(flag: string): FieldName | undefined {
-  return FIELD_NAMES.find((k) => FIELDS[k].flag === flag);
-}
-
 /** Number of updates a config asks for: ⌈totalSteps / (numEnvs · numSteps)⌉ (at least 1). */
 export function numUpdatesOf(c: Pick<Config, 'totalSteps' | 'numEnvs' | 'numSteps'>): number {
   return Math.max(1, Math.ceil(c.totalSteps / (c.numEnvs * c.numSteps)));

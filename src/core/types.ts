@@ -124,7 +124,9 @@ export interface VarianceStats {
 
 /**
  * Everything needed to continue a run exactly: parameters, optimiser state, env and RNG counters,
- * episode accumulators. Arrays are float32/float64/uint32 so CPU resume is bit-identical.
+ * episode accumulators. Arrays are float32/float64/uint32 so a resume on the same backend is
+ * bit-identical. Snapshots are portable: both engines write and read the same keys, so a snapshot
+ * taken by either engine continues on the other (docs/design-notes.md, "Engine interface").
  */
 export interface EngineSnapshot {
   update: number;
@@ -133,9 +135,9 @@ export interface EngineSnapshot {
   adamM: Float32Array;
   adamV: Float32Array;
   adamT: number;
-  /** backend-specific named arrays (env states, per-env step counters, episode sums, …) */
+  /** the portable engine state, the same keys on every backend: envState, envStep, epReturn (f64), epLength */
   state: Record<string, Float32Array | Float64Array | Uint32Array>;
-  /** backend-specific scalars (running baseline, …) */
+  /** named scalars, the same on every backend (the running baseline: baseline, baselineCount) */
   scalars: Record<string, number>;
 }
 
@@ -156,6 +158,8 @@ export interface Engine {
   readonly config: Config;
   /** number of floats in the flat parameter vector (actor then critic) */
   readonly paramCount: number;
+  /** where the arithmetic runs, in one line: the WebGPU adapter's name, or the CPU reference engine */
+  readonly where: string;
   /** one rollout of numEnvs × numSteps, all on the backend */
   collect(): Promise<void>;
   /** advantages, losses, gradients, optimiser step(s) on the last rollout */
@@ -172,5 +176,23 @@ export interface Engine {
   sync?(): Promise<void>;
   /** GPU engines: why the device was lost ("destroyed: …"), or null while it is alive */
   deviceLost?(): string | null;
+  /** GPU engines created with profiling: per-kernel report of the last collect and update */
+  lastProfile?(): KernelProfile;
   dispose(): void;
+}
+
+/**
+ * Per-kernel GPU time of an engine's last collect / update (ms, from timestamp queries), the work each
+ * kernel did (FLOPs counted from the shapes) and the kernel choices made at creation (autotune).
+ */
+export interface KernelProfile {
+  /** kernel label → GPU milliseconds */
+  ms: Record<string, number>;
+  /** kernel label → floating-point operations of that work (where counted) */
+  flops: Record<string, number>;
+  /** dispatches per update (rollout + learner) and bytes read back to the host per update */
+  dispatchesPerUpdate?: number;
+  bytesReadPerUpdate?: number;
+  /** what was chosen, and each candidate's measured ms: "rollout" → { choice, times } */
+  choices: Record<string, { choice: string; times: Record<string, number>; cached: boolean }>;
 }

@@ -13,7 +13,7 @@ import type { TabularModel } from './tabular';
 import { makeTwoState, twostate, twoStateModel, type TwoStateParams } from './twostate';
 
 export type { Outcome, TabularModel, TabularEnvName } from './tabular';
-export { TABULAR_ENVS, checkModel } from './tabular';
+export { checkModel } from './tabular';
 export { banditModel, corridorModel, twoStateModel };
 export { angleNormalize } from './pendulum';
 export { fillProbability } from './limitorder';

@@ -18,7 +18,9 @@ import { numUpdatesOf, validateConfig, type Config } from '../core/config';
 import { DeviceLostError, UserError } from '../core/errors';
 import type { Engine, EngineSnapshot } from '../core/types';
 import { psiKindFor } from '../estimators/returns';
+import { linearLr } from '../optim/schedule';
 import { createCpuEngine } from '../backends/cpu/engine';
+import type { AdapterChoice } from '../backends/gpu/device';
 import { checkCompatible, makeCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint';
 import { meanOfLastEpisodes, type MetricRow } from './metrics';
 
@@ -32,6 +34,8 @@ export class NumericalFaultError extends UserError {
 export interface EngineOptions {
   /** a WebGPU entry point (navigator.gpu in the browser, the `webgpu` package's create([]) in Node) */
   gpu?: GPU;
+  /** Node: which WebGPU adapter ('default', 'swiftshader', 'lavapipe'; default POLICYGRAD_ADAPTER) */
+  adapter?: AdapterChoice;
   /** called with a one-line notice the user should see (e.g. "using SwiftShader"; 'warn': a recovered device loss) */
   notice?: (msg: string, level?: 'info' | 'warn') => void;
   /** use this engine instead of building one (tests, fault injection) */
@@ -54,6 +58,26 @@ export async function createEngine(config: Config, opts: EngineOptions = {}): Pr
 }
 
 
+
+type Schedule = Pick<Config, 'lr' | 'annealLr' | 'totalSteps' | 'numEnvs' | 'numSteps'>;
+
+function describeSchedule(c: Schedule): string {
+  return c.annealLr ? `lr ${c.lr} annealed linearly over ${numUpdatesOf(c)} updates` : `constant lr ${c.lr}`;
+}
+
+/**
+ * One line when a run resumed after `update` updates follows a different learning-rate schedule than
+ * the checkpoint's run (with annealing on, a larger totalSteps stretches the schedule); null when the
+ * schedule is the same or no update is left to run.
+ */
+export function scheduleChange(checkpoint: Schedule, run: Schedule, update: number): string | null {
+  const was = describeSchedule(checkpoint);
+  const now = describeSchedule(run);
+  const U = numUpdatesOf(run);
+  if (was === now || update >= U) return null;
+  const next = run.annealLr ? linearLr(run.lr, update + 1, U) : run.lr;
+  return `the learning-rate schedule differs from the checkpoint's: ${now} (the checkpoint's: ${was}); update ${update + 1} uses lr ${Number(next.toPrecision(6))}`;
+}
 
 export interface RunSummary {
   steps: number;
@@ -102,7 +126,8 @@ export class Trainer {
 
   /**
    * Continue from a checkpoint (its text or parsed form). `overrides` may extend the run
-   * (e.g. totalSteps, backend); shape fields must match the checkpoint.
+   * (e.g. totalSteps, backend); shape fields must match the checkpoint. A learning-rate schedule
+   * that differs from the checkpoint's (`scheduleChange`) is reported through `opts.notice`.
    */
   static async fromCheckpoint(ck: string | Checkpoint, overrides: Partial<Config> = {}, opts: EngineOptions = {}): Promise<Trainer> {
     const c = typeof ck === 'string' ? parseCheckpoint(ck) : ck;
@@ -117,6 +142,8 @@ export class Trainer {
     }
     const t = new Trainer(config, engine, opts, c.snapshot.update);
     await t.keepLastGood();
+    const change = scheduleChange(c.config, config, c.snapshot.update);
+    if (change) opts.notice?.(change);
     return t;
   }
 

@@ -37,10 +37,3 @@ export function writeUrl(state: UrlState, push = false): void {
   if (push) history.pushState(null, '', url);
   else history.replaceState(null, '', url);
 }
-
-/** Keys from `params` whose text differs from `defaults` (keeps shared URLs short). */
-export function diffParams(params: Record<string, string>, defaults: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) if (defaults[k] !== v) out[k] = v;
-  return out;
-}

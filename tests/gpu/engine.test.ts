@@ -62,7 +62,7 @@ describe('GPU engine = CPU engine', () => {
       expect([...pb]).toEqual([...pa]);
       expect(b.policyLoss).toBe(a.policyLoss);
       expect(b.update).toBe(a.update);
-      const prof = g.lastProfile();
+      const prof = g.lastProfile().ms;
       if (ctx.acquired.features.timestampQuery) {
         for (const k of ['pack-weights', 'rollout', 'episode-stats']) expect(prof[k]).toBeGreaterThan(0);
         // every learner kernel of the first minibatch is named (tiny kernels may read 0 ms at the clock's resolution)

@@ -1,10 +1,11 @@
 /**
  * The CLI as a user runs it (the built `policygrad` bin): every bad input gives exit code 2 and one
  * clear line on stderr naming the field and the allowed range, never a stack trace; good runs write
- * their results, checkpoints resume, Ctrl-C saves.
+ * their results, checkpoints resume (saying so when the learning-rate schedule changes), Ctrl-C saves,
+ * and a closed output pipe (`… | head -1`) ends any command quietly.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +83,8 @@ const BAD: [string[], RegExp][] = [
   [['bench', '--backends', 'cpu,tpu'], /invalid --backends: "tpu" \(allowed: cpu, gpu\)/],
   [['bench', '--modes', 'rollout,fast'], /invalid --modes: "fast" \(allowed: rollout, train, peak\)/],
   [['bench', '--seconds', '0'], /invalid --seconds: "0" \(allowed: a number 0 < seconds ≤ 600\)/],
+  [['bench', '--adapter', 'metal'], /invalid --adapter: "metal" \(allowed: one of default, swiftshader, lavapipe\)/],
+  [['train', '--adapter', 'LAVAPIPE'], /invalid --adapter: "LAVAPIPE" \(allowed: one of default, swiftshader, lavapipe\)/],
 ];
 
 describe('CLI bad input: exit 2, one clear line, no stack trace', () => {
@@ -124,6 +127,40 @@ describe('CLI runs', () => {
     expect(r.code, r.stderr).toBe(0);
     const steps = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.event === 'update').map((u) => u.step);
     expect(steps).toEqual([96, 128]);
+  });
+
+  it('--resume says in one line when the learning-rate schedule differs from the checkpoint\'s', () => {
+    const ck = join(dir, 'good', 'checkpoint.json');
+    // annealing on (the default): 2 updates stretched to 4
+    const r = cli(['train', '--resume', ck, '--steps', '128', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toBe(
+      "policygrad: the learning-rate schedule differs from the checkpoint's: lr 0.00025 annealed linearly over 4 updates " +
+        "(the checkpoint's: lr 0.00025 annealed linearly over 2 updates); update 3 uses lr 0.000125",
+    );
+    expect(JSON.parse(r.stdout.trim().split('\n')[0]).lr).toBe(0.000125);
+    // turning annealing off is a different schedule too
+    expect(cli(['train', '--resume', ck, '--steps', '96', '--anneal-lr', 'false', '--json']).stderr).toMatch(/constant lr 0\.00025 \(the checkpoint's: lr 0\.00025 annealed linearly over 2 updates\); update 3 uses lr 0\.00025\n$/);
+    // the same schedule: nothing to say
+    const out = join(dir, 'constant');
+    expect(cli(['train', ...tiny, '--anneal-lr', 'false', '--out', out, '--json']).code).toBe(0);
+    const same = cli(['train', '--resume', join(out, 'checkpoint.json'), '--steps', '128', '--json']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).toBe('');
+  });
+
+  it('scheduleChange: null for the same schedule or when no update is left', async () => {
+    const { scheduleChange } = await import('../../src/train/trainer');
+    const c = { lr: 1e-3, annealLr: true, totalSteps: 64, numEnvs: 2, numSteps: 16 };
+    expect(scheduleChange(c, c, 1)).toBeNull();
+    expect(scheduleChange(c, { ...c, totalSteps: 63 }, 1)).toBeNull(); // ⌈63/32⌉ = 2 updates either way
+    expect(scheduleChange(c, { ...c, totalSteps: 128 }, 2)).toMatch(/over 4 updates .*over 2 updates\); update 3 uses lr 0\.0005$/);
+    expect(scheduleChange(c, { ...c, lr: 2e-3 }, 2)).toBeNull(); // the run is complete
+    expect(scheduleChange(c, { ...c, lr: 2e-3 }, 1)).toMatch(/^.*: lr 0\.002 annealed .* update 2 uses lr 0\.001$/);
+    const flat = { ...c, annealLr: false };
+    expect(scheduleChange(flat, { ...flat, totalSteps: 1e6 }, 2)).toBeNull();
   });
 
   it('Ctrl-C finishes the update in flight, writes the checkpoint and exits 130', async () => {
@@ -170,7 +207,9 @@ describe('CLI runs', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^mode\s+envs\s+cpu steps\/s$/);
     expect(lines[1]).toMatch(/^train\s+2\s+[\d,]+$/);
-    expect(lines[2]).toMatch(/^peak cpu: \d+\.\d\d GFLOP\/s \(independent fma chains; JS, 1 thread\)$/);
+    // where each backend ran (the adapter's name for the GPU)
+    expect(lines[2]).toBe('cpu: cpu (TypeScript reference engine)');
+    expect(lines[3]).toMatch(/^peak cpu: \d+\.\d\d GFLOP\/s \(independent fma chains; JS, 1 thread\)$/);
   });
 
   it('variance on twostate prints the exact gradient and each estimator', () => {
@@ -182,8 +221,77 @@ describe('CLI runs', () => {
   });
 });
 
+describe('a closed output pipe ends the program quietly', () => {
+  // [command, arguments]: each prints more than one line on stdout
+  const PIPED: [string, string[]][] = [
+    ['train', ['train', '--env', 'cartpole', '--envs', '2', '--num-steps', '16', '--hidden', '8', '--steps', '100000000', '--json']],
+    ['train (text)', ['train', '--env', 'cartpole', '--envs', '2', '--num-steps', '16', '--hidden', '8', '--steps', '100000000']],
+    ['bench', ['bench', '--backends', 'cpu', '--envs', '2,3,4,5,6,7,8', '--modes', 'rollout', '--seconds', '0.05', '--num-steps', '16', '--hidden', '8', '--json']],
+    ['variance', ['variance', '--env', 'twostate', '--samples', '2000', '--json']],
+  ];
+  it.each(PIPED)('%s | head -1: exit 0, nothing on stderr', async (_, args) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      // the reader goes away after its first line, as `head -1` does
+      if (stdout.includes('\n')) child.stdout.destroy();
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('exit', (c, s) => res([c, s])));
+    clearTimeout(killer);
+    expect(signal, stderr).toBeNull();
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+    expect(stderr).toBe('');
+  }, 90_000);
+});
+
+describe('npm run cli builds only when the sources changed', () => {
+  it('ensureBuilt: builds once, then not until a source, shader or config file changes or the stamp is gone', async () => {
+    const { ensureBuilt } = await import('../../scripts/cli-build.mjs');
+    const root = mkdtempSync(join(tmpdir(), 'policygrad-build-'));
+    const put = (f: string, text: string) => {
+      mkdirSync(join(root, f, '..'), { recursive: true });
+      writeFileSync(join(root, f), text);
+    };
+    put('src/cli/main.ts', 'one');
+    put('shaders/rollout.wgsl', 'fn main() {}');
+    put('vite.cli.config.ts', 'export default {}');
+    let builds = 0;
+    // what `npm run build:cli` does: empty dist/cli (emptyOutDir), write the bundle
+    const build = (r: string) => {
+      builds++;
+      rmSync(join(r, 'dist', 'cli'), { recursive: true, force: true });
+      put('dist/cli/main.js', `bundle ${builds}`);
+      return true;
+    };
+    expect(ensureBuilt(root, build)).toBe('built');
+    expect(ensureBuilt(root, build)).toBe('fresh');
+    put('src/cli/main.ts', 'one'); // rewritten, same content: nothing to do
+    expect(ensureBuilt(root, build)).toBe('fresh');
+    expect(builds).toBe(1);
+    for (const f of ['src/cli/main.ts', 'shaders/rollout.wgsl', 'vite.cli.config.ts', 'src/core/new.ts']) {
+      put(f, `changed ${f}`);
+      expect(ensureBuilt(root, build), f).toBe('built');
+      expect(ensureBuilt(root, build), f).toBe('fresh');
+    }
+    expect(builds).toBe(5);
+    // a build made elsewhere (`npm run build:cli`) removes the stamp: rebuild once
+    build(root);
+    expect(ensureBuilt(root, build)).toBe('built');
+    expect(ensureBuilt(root, build)).toBe('fresh');
+    // a failed build is reported and not stamped
+    put('src/cli/main.ts', 'two');
+    expect(ensureBuilt(root, () => false)).toBe('failed');
+    expect(ensureBuilt(root, build)).toBe('built');
+  });
+});
+
 describe('bench crossover', () => {
-  const cell = (backend: 'cpu' | 'gpu', envs: number, mode: 'rollout' | 'train', sps: number) => ({ backend, envs, mode, env_steps_per_s: sps, reps: 2 });
+  const cell = (backend: 'cpu' | 'gpu', envs: number, mode: 'rollout' | 'train', sps: number) => ({ backend, envs, mode, env_steps_per_s: sps, reps: 2, on: backend });
   it('is the smallest env count where the GPU beats the CPU, per mode; null when it never does', async () => {
     const { crossovers } = await import('../../src/cli/bench');
     const cells = [

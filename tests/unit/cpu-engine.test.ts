@@ -3,6 +3,7 @@
  * rollout written here from the env and policy contracts, the exact gradients of the tiny MDPs, and
  * learning outcomes known from the theory.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { validateConfig, type Config } from '../../src/core/config';
 import { Purpose, uniform4 } from '../../src/core/rng';
@@ -258,5 +259,34 @@ describe('checkpoints', () => {
     expect(ck.snapshot.adamT).toBe(8 * 4 * 4);
     a.dispose();
     c.dispose();
+  });
+});
+
+describe('CPU engine update: pinned bit for bit', () => {
+  /**
+   * SHA-256 of θ, Adam m and v after two PPO updates with per-minibatch advantage normalisation over
+   * uneven minibatches (128 samples in 42 + 43 + 43), recorded from the engine before it called
+   * `normalizeAdvantages` (src/estimators/losses.ts) instead of its own copy. A refactor of the update
+   * that keeps the arithmetic keeps these digests; one that changes them changes what the engine computes.
+   */
+  const PINNED: [string, string][] = [
+    ['cartpole', '6dbe8ed179d9d866737174bac32c03600ab6864fcf60cd34bfff4ba8e26c8257'],
+    ['pendulum', '9ad7a6a5423ca99e9ec870cf1455a38350d374de80db498ffa22e07c4db7800b'],
+  ];
+  const digestAfterTwoUpdates = async (c: Config) => {
+    const e = createCpuEngine(c);
+    for (let u = 0; u < 2; u++) {
+      await e.collect();
+      await e.update();
+    }
+    const h = createHash('sha256');
+    for (const x of [e.params, e.adam.m, e.adam.v]) h.update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    return h.digest('hex');
+  };
+  it.each(PINNED)('%s: θ, m, v after two normalised-advantage PPO updates', async (env, want) => {
+    const c = cfg({ env: env as Config['env'], algo: 'ppo', numEnvs: 4, numSteps: 32, minibatches: 3, hidden: [8], seed: 7 });
+    expect(await digestAfterTwoUpdates(c)).toBe(want);
+    // the normalisation is on the path being pinned
+    expect(await digestAfterTwoUpdates({ ...c, normAdv: false })).not.toBe(want);
   });
 });

@@ -39,7 +39,9 @@ import {
 import { createRollout, type Rollout } from '../../estimators/rollout';
 import { computePsi, criticTargets, gae, psiKindFor, rewardToGo } from '../../estimators/returns';
 import { maskedMean, RunningMeanBaseline } from '../../estimators/baseline';
-import { approxKl, criticLoss, klPenalty, lossTerm, outsideClip, pgLoss, ppoClipLoss, ppoTerm } from '../../estimators/losses';
+import {
+  approxKl, criticLoss, klPenalty, lossTerm, normalizeAdvantages, outsideClip, pgLoss, ppoClipLoss, ppoTerm,
+} from '../../estimators/losses';
 import { estimatorStats, pickDirection } from '../../estimators/variance';
 import { exactGradient } from '../../estimators/exact';
 import { adamStep, createAdamState, type AdamState } from '../../optim/adam';
@@ -60,6 +62,7 @@ export function createCpuEngine(config: Config, opts: CpuEngineOptions = {}): Cp
 
 export class CpuEngine implements Engine {
   readonly backend = 'cpu' as const;
+  readonly where = 'cpu (TypeScript reference engine)';
   readonly env: EnvDef;
   readonly layout: NetLayout;
   readonly paramCount: number;
@@ -107,6 +110,8 @@ export class CpuEngine implements Engine {
   private psi: Float32Array;
   private targets: Float32Array;
   private mbIdx: Uint32Array;
+  /** the minibatch's normalised advantages, compact (minibatch order), in float64 */
+  private mbAdv: Float64Array;
   private cObs: Float32Array;
   private cAct: Float32Array;
   private cOut: Float32Array;
@@ -155,6 +160,7 @@ export class CpuEngine implements Engine {
     this.psi = new Float32Array(T * N);
     this.targets = new Float32Array(T * N);
     this.mbIdx = new Uint32Array(T * N);
+    this.mbAdv = new Float64Array(T * N);
     this.cObs = new Float32Array(CHUNK * obsDim);
     this.cAct = new Float32Array(CHUNK * actDim);
     this.cOut = new Float32Array(CHUNK * hd);
@@ -363,20 +369,8 @@ export class CpuEngine implements Engine {
     const inv = 1 / n;
     this.grad.fill(0);
 
-    // advantage normalisation statistics over the minibatch (torch's unbiased std, CleanRL)
-    let advMean = 0;
-    let advInvStd = 1;
-    if (normAdv) {
-      let s = 0;
-      for (let j = lo; j < hi; j++) s += this.psi[this.mbIdx[j]];
-      advMean = s / n;
-      let ss = 0;
-      for (let j = lo; j < hi; j++) {
-        const d = this.psi[this.mbIdx[j]] - advMean;
-        ss += d * d;
-      }
-      advInvStd = 1 / ((n > 1 ? Math.sqrt(ss / (n - 1)) : 0) + 1e-8);
-    }
+    // advantage normalisation over the minibatch (torch's unbiased std, CleanRL): mbAdv[j − lo]
+    if (normAdv) normalizeAdvantages(this.psi, this.mbIdx, lo, n, this.mbAdv);
 
     const term = ppoTerm();
     const lt = lossTerm();
@@ -404,7 +398,7 @@ export class CpuEngine implements Engine {
           logp = categoricalLogProb(this.cOut, o, hd, this.cAct[j]);
           h = categoricalEntropy(this.cOut, o, hd);
         }
-        const adv = normAdv ? (this.psi[i] - advMean) * advInvStd : this.psi[i];
+        const adv = normAdv ? this.mbAdv[c0 + j - lo] : this.psi[i];
         const old = this.logpBuf[i];
         let dLogp: number;
         if (ppo) {

@@ -23,7 +23,7 @@
 import targetMeanCode from '../../../shaders/target_mean.wgsl?raw';
 import { numUpdatesOf, type Config } from '../../core/config';
 import { CheckpointError, DeviceLostError, UserError } from '../../core/errors';
-import type { Engine, EngineSnapshot, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, UpdateStats, VarianceStats } from '../../core/types';
+import type { Engine, EngineSnapshot, KernelProfile, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, UpdateStats, VarianceStats } from '../../core/types';
 import { makeEnv, tabularModelOf } from '../../envs';
 import { exactGradient } from '../../estimators/exact';
 import { RunningMeanBaseline } from '../../estimators/baseline';
@@ -32,7 +32,7 @@ import { bias2, pickDirection, snr } from '../../estimators/variance';
 import { linearLr } from '../../optim/schedule';
 import { initParams } from '../../policy/init';
 import { netLayout, netSpecFor, type NetLayout } from '../../policy/layout';
-import { acquireDevice, checkLimits, type AcquiredDevice } from './device';
+import { acquireDevice, checkLimits, type AcquiredDevice, type AdapterChoice } from './device';
 import { EPISODE_FLOATS, StructLayout, UniformWriter } from './dispatch';
 import { GpuLearner, learnerOptionsFor, type LearnStats } from './learn/learner';
 import { PipelineCache } from './pipeline-cache';
@@ -42,6 +42,8 @@ import { GpuRollout, rolloutConstants, type GpuRolloutOptions } from './rollout'
 export interface GpuEngineOptions extends GpuRolloutOptions {
   /** a WebGPU entry point (navigator.gpu, or create([]) of the 'webgpu' package) */
   gpu?: GPU;
+  /** Node: which adapter (device.ts AdapterChoice; default POLICYGRAD_ADAPTER, else 'default') */
+  adapter?: AdapterChoice;
   /** an already acquired device (tests share one); the engine then does not destroy it */
   device?: AcquiredDevice;
   /** one-line notices for the user (adapter in use) */
@@ -50,13 +52,35 @@ export interface GpuEngineOptions extends GpuRolloutOptions {
   profile?: boolean;
 }
 
-/** Per-kernel GPU time of the last collect / update, in milliseconds. */
-export type KernelProfile = Record<string, number>;
+/**
+ * Floating-point operations of the profiled work, by kernel label, counted from the shapes (pure;
+ * unit-tested): a dense layer of in × out on R rows is 2·R·in·out multiply-adds' worth.
+ *  - rollout: T·N steps, each one actor and one critic forward (V of the next observation; the
+ *    carried V needs no second pass except after a reset, not counted);
+ *  - learn-gemm-forward: one minibatch of R rows through both nets;
+ *  - learn-gemm-input-grad: the same products but the first layer's (no input gradient needed);
+ *  - learn-gemm-weight-grad: every layer's δxᵀ.
+ * Other labels (scans, losses, reductions) are memory-bound and get no count.
+ */
+export function profileFlops(layout: NetLayout, T: number, N: number, minibatches: number): Record<string, number> {
+  const macs = (ls: { inDim: number; outDim: number }[]) => ls.reduce((a, l) => a + l.inDim * l.outDim, 0);
+  const nets = [layout.actorLayers, layout.criticLayers];
+  const all = nets.reduce((a, ls) => a + macs(ls), 0);
+  const firsts = nets.reduce((a, ls) => a + (ls.length ? ls[0].inDim * ls[0].outDim : 0), 0);
+  const R = Math.ceil((T * N) / minibatches);
+  if (all === 0) return {};
+  return {
+    rollout: 2 * T * N * all,
+    'learn-gemm-forward': 2 * R * all,
+    'learn-gemm-input-grad': 2 * R * (all - firsts),
+    'learn-gemm-weight-grad': 2 * R * all,
+  };
+}
 
 const SUM_PARAMS = new StructLayout([['count', 'u32']]);
 
 export async function createGpuEngine(config: Config, opts: GpuEngineOptions = {}): Promise<GpuEngine> {
-  const acquired = opts.device ?? (await acquireDevice({ gpu: opts.gpu }));
+  const acquired = opts.device ?? (await acquireDevice({ gpu: opts.gpu, adapter: opts.adapter }));
   if (!opts.device && acquired.adapterInfo.isSwiftShader) opts.notice?.('WebGPU on SwiftShader (CPU Vulkan): correct but slow');
   try {
     return await GpuEngine.create(config, acquired, opts);
@@ -68,6 +92,8 @@ export async function createGpuEngine(config: Config, opts: GpuEngineOptions = {
 
 export class GpuEngine implements Engine {
   readonly backend = 'gpu' as const;
+  /** the adapter, e.g. "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6), software" */
+  readonly where: string;
   readonly env: EnvDef;
   readonly layout: NetLayout;
   readonly paramCount: number;
@@ -94,7 +120,9 @@ export class GpuEngine implements Engine {
   private readonly ownsDevice: boolean;
   private query?: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer; labels: string[] };
   private readonly wantProfile: boolean;
-  private profile: KernelProfile = {};
+  private profileMs: Record<string, number> = {};
+  /** kernel choices made at creation (autotune), for the profile */
+  private choices: KernelProfile['choices'] = {};
   /** θ, m, v before the update in flight: a non-finite update is rolled back to them */
   private readonly backup: GPUBuffer[];
   private lost: string | null = null;
@@ -106,6 +134,7 @@ export class GpuEngine implements Engine {
     opts: GpuEngineOptions,
   ) {
     this.device = acquired.device;
+    this.where = acquired.adapterInfo.name;
     this.ownsDevice = !opts.device;
     this.cache = new PipelineCache(this.device);
     this.env = makeEnv(config.env);
@@ -239,17 +268,17 @@ export class GpuEngine implements Engine {
       enc.copyBufferToBuffer(this.query.resolve, 0, this.query.read, 0, 2 * n * 8);
     }
     d.queue.submit([enc.finish()]);
-    if (this.query) this.profile = await this.readProfile();
+    if (this.query) this.profileMs = await this.readProfile();
     this.envSteps += this.config.numEnvs * this.config.numSteps;
     this.collected = true;
   }
 
-  private async readProfile(): Promise<KernelProfile> {
+  private async readProfile(): Promise<Record<string, number>> {
     const q = this.query!;
     await q.read.mapAsync(GPUMapMode.READ);
     const t = new BigInt64Array(q.read.getMappedRange().slice(0));
     q.read.unmap();
-    const prof: KernelProfile = {};
+    const prof: Record<string, number> = {};
     q.labels.forEach((label, i) => {
       if (!label) return;
       prof[label] = (prof[label] ?? 0) + Number(t[2 * i + 1] - t[2 * i]) / 1e6;
@@ -259,7 +288,13 @@ export class GpuEngine implements Engine {
 
   /** Per-kernel milliseconds of the last collect (timestamp queries) and update (wall clock). */
   lastProfile(): KernelProfile {
-    return { ...this.profile };
+    const c = this.config;
+    const mb = c.algo === 'ppo' ? c.minibatches : 1;
+    return {
+      ms: { ...this.profileMs },
+      flops: profileFlops(this.layout, c.numSteps, c.numEnvs, mb),
+      choices: { ...this.choices },
+    };
   }
 
   private currentLr(): number {
@@ -305,7 +340,7 @@ export class GpuEngine implements Engine {
         return r;
       }),
     ]);
-    if (this.query) this.profile = { ...this.profile, ...(await this.readProfile()), 'update-wall': performance.now() - t0 };
+    if (this.query) this.profileMs = { ...this.profileMs, ...(await this.readProfile()), 'update-wall': performance.now() - t0 };
     if (ls.nonFinite) {
       // as the CPU engine: the whole update is undone (the learner stopped at the faulty minibatch)
       const undo = d.createCommandEncoder({ label: 'roll back non-finite update' });
