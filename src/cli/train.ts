@@ -88,9 +88,9 @@ export async function trainCommand(config: Config, given: Partial<Config>, flags
     }
     trainer.dispose();
   }
-  const line = { event: 'summary', steps: summary.steps, wall_s: round(summary.wall_s, 3), final_return: nullIfNaN(summary.final_return), sps: Math.round(summary.sps), updates: summary.updates };
+  const line = { event: 'summary', steps: summary.steps, wall_s: round(summary.wall_s, 3), final_return: nullIfNaN(summary.final_return), sps: Math.round(summary.sps), updates: summary.updates, backend: trainer.engine.backend, adapter: trainer.engine.where };
   if (flags.json) process.stdout.write(JSON.stringify(line) + '\n');
-  else process.stdout.write(`done: ${summary.steps} steps in ${line.wall_s} s, final return (last 100 episodes) ${fmt(summary.final_return)}, ${line.sps} steps/s${out ? `; results in ${out}` : ''}\n`);
+  else process.stdout.write(`done: ${summary.steps} steps in ${line.wall_s} s, final return (last 100 episodes) ${fmt(summary.final_return)}, ${line.sps} steps/s on ${line.adapter}${out ? `; results in ${out}` : ''}\n`);
   return abort.signal.aborted ? 130 : 0;
 }
 

@@ -112,9 +112,11 @@ describe('CLI runs', () => {
     expect(s.event).toBe('summary');
     expect(s.steps).toBe(96);
     expect(Object.keys(s)).toEqual(expect.arrayContaining(['steps', 'wall_s', 'final_return', 'sps']));
+    expect(s).toMatchObject({ backend: 'cpu', adapter: 'cpu (TypeScript reference engine)' });
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.config.hidden).toEqual([8]);
     expect(summary.backend).toBe('cpu');
+    expect(summary.adapter).toBe('cpu (TypeScript reference engine)');
     expect(summary.versions.node).toBe(process.version);
     const csv = readFileSync(join(out, 'curve.csv'), 'utf8').trim().split('\n');
     expect(csv[0].split(',')).toContain('episodicReturn');
