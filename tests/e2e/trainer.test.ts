@@ -70,6 +70,10 @@ describe('trainer page', () => {
     expect(await status()).toBe('done');
     const backends = await page.evaluate((s) => ((window as any).__qa(...s) as HTMLElement[]).map((d) => d.textContent), T('#backends', 'div'));
     console.log('[e2e trainer] backends used:', backends);
+    // both runs really trained on the WebGPU engine (headless Chromium here: SwiftShader), not the CPU fallback
+    const engines = await page.evaluate((s) => ((window as any).__qa(...s) as HTMLElement[]).map((d) => d.dataset.backend), T('#backends', 'div'));
+    expect(engines).toEqual(['gpu', 'gpu']);
+    for (const b of backends) expect(b).toMatch(/GPU — /);
 
     const csv: string = await page.evaluate((s) => (window as any).__q(...s).curvesCsv(), T());
     const lines = csv.trim().split('\n');
