@@ -58,10 +58,13 @@ addConfigOptions(
     .option('--resume <file>', 'continue from a checkpoint file')
     .option('--checkpoint-every <n>', 'with --out: also write the checkpoint every N updates')
     .option('--adapter <name>', ADAPTER_HELP)
+    .option('--target-return <r>', 'stop once the mean return of the last 100 finished episodes reaches R, and say when (update, env steps, seconds)')
     .exitOverride(),
 ).action((opts: Record<string, unknown>) =>
   guard(async () => {
     useAdapter(opts);
+    const tr = opts.targetReturn;
+    if (tr !== undefined && !(String(tr).trim() !== '' && Number.isFinite(Number(tr)))) fail(`invalid --target-return: ${JSON.stringify(tr)} (allowed: a finite number)`);
     const given = givenConfigStrings(opts);
     const config = configFromStrings(given);
     const ce = opts.checkpointEvery;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Config } from '../core/config';
 import { serializeCheckpoint } from '../train/checkpoint';
-import { rowsToCsv, type MetricRow } from '../train/metrics';
+import { meanOfLastEpisodes, rowsToCsv, type MetricRow } from '../train/metrics';
 import { Trainer, type RunSummary } from '../train/trainer';
 import { readCheckpointFile, writeAtomic } from './io';
 import { runInfo } from './runinfo';
@@ -13,9 +13,20 @@ export interface TrainFlags {
   out?: string;
   resume?: string;
   checkpointEvery?: string;
+  /** stop once the mean return of the last 100 finished episodes reaches this (validated by main.ts) */
+  targetReturn?: string;
+}
+
+/** When a run first reached its target: the update, env steps and training wall seconds. */
+export interface TargetReached {
+  return: number;
+  update: number;
+  steps: number;
+  wall_s: number;
 }
 
 export async function trainCommand(config: Config, given: Partial<Config>, flags: TrainFlags): Promise<number> {
+  const started = performance.now();
   const notice = (m: string) => process.stderr.write(`policygrad: ${m}\n`);
   const trainer = flags.resume
     ? await Trainer.fromCheckpoint(readCheckpointFile(flags.resume), given, { notice })
@@ -24,13 +35,15 @@ export async function trainCommand(config: Config, given: Partial<Config>, flags
   const every = flags.checkpointEvery === undefined ? 0 : Number(flags.checkpointEvery);
   const out = flags.out;
 
+  const target = flags.targetReturn === undefined ? undefined : Number(flags.targetReturn);
+  let reached: TargetReached | undefined;
   const saveCheckpoint = async () => {
     if (out) writeAtomic(join(out, 'checkpoint.json'), serializeCheckpoint(await trainer.checkpoint()));
   };
   const saveResults = (summary: RunSummary) => {
     if (!out) return;
     writeAtomic(join(out, 'curve.csv'), rowsToCsv(trainer.history));
-    writeAtomic(join(out, 'summary.json'), JSON.stringify({ event: 'summary', ...summary, ...runInfo(trainer) }, null, 2) + '\n');
+    writeAtomic(join(out, 'summary.json'), JSON.stringify({ event: 'summary', ...summary, ...(target !== undefined ? { target_return: target, target_reached: reached ?? null } : {}), ...runInfo(trainer) }, null, 2) + '\n');
   };
 
   // Ctrl-C: finish the update in flight, save everything, exit 130.
@@ -70,10 +83,16 @@ export async function trainCommand(config: Config, given: Partial<Config>, flags
     if (every > 0 && row.update % every === 0) await saveCheckpoint();
   };
 
+  const setup_s = round((performance.now() - started) / 1000, 3);
   let summary: RunSummary;
   try {
-    while (!trainer.done && !abort.signal.aborted) {
-      await onUpdate(await trainer.runUpdate());
+    while (!trainer.done && !abort.signal.aborted && !reached) {
+      const row = await trainer.runUpdate();
+      await onUpdate(row);
+      if (target !== undefined) {
+        const r = targetReturnOf(trainer.history, target);
+        if (r) reached = { return: round(r, 2), update: row.update, steps: row.envSteps, wall_s: round(row.wallS, 3) };
+      }
       // let the event loop deliver signals (Ctrl-C) between updates
       await new Promise((r) => setImmediate(r));
     }
@@ -88,10 +107,28 @@ export async function trainCommand(config: Config, given: Partial<Config>, flags
     }
     trainer.dispose();
   }
-  const line = { event: 'summary', steps: summary.steps, wall_s: round(summary.wall_s, 3), final_return: nullIfNaN(summary.final_return), sps: Math.round(summary.sps), updates: summary.updates, backend: trainer.engine.backend, adapter: trainer.engine.where };
+  const line = { event: 'summary', steps: summary.steps, wall_s: round(summary.wall_s, 3), final_return: nullIfNaN(summary.final_return), sps: Math.round(summary.sps), updates: summary.updates, backend: trainer.engine.backend, adapter: trainer.engine.where, setup_s, ...(target !== undefined ? { target_return: target, target_reached: reached ?? null } : {}) };
   if (flags.json) process.stdout.write(JSON.stringify(line) + '\n');
-  else process.stdout.write(`done: ${summary.steps} steps in ${line.wall_s} s, final return (last 100 episodes) ${fmt(summary.final_return)}, ${line.sps} steps/s on ${line.adapter}${out ? `; results in ${out}` : ''}\n`);
+  else if (target !== undefined) {
+    process.stdout.write(
+      reached
+        ? `target reached: mean return of the last 100 episodes ${reached.return} ≥ ${target} at update ${reached.update}, ${reached.steps} env steps, ${reached.wall_s} s of training (+ ${setup_s} s setup)\n`
+        : `target not reached: the mean return of the last 100 episodes stayed below ${target}\n`,
+    );
+  }
+  if (!flags.json) process.stdout.write(`done: ${summary.steps} steps in ${line.wall_s} s, final return (last 100 episodes) ${fmt(summary.final_return)}, ${line.sps} steps/s on ${line.adapter}${out ? `; results in ${out}` : ''}\n`);
   return abort.signal.aborted ? 130 : 0;
+}
+
+/**
+ * The mean return of the last 100 finished episodes when it is ≥ `target` and at least 100 episodes
+ * have finished (fewer are no evidence), else undefined.
+ */
+export function targetReturnOf(history: readonly MetricRow[], target: number): number | undefined {
+  const finished = history.reduce((a, r) => a + (r.episodes > 0 ? r.episodes : 0), 0);
+  if (finished < 100) return undefined;
+  const m = meanOfLastEpisodes(history, 100);
+  return m >= target ? m : undefined;
 }
 
 function nullIfNaN(x: number): number | null {

@@ -83,6 +83,7 @@ const BAD: [string[], RegExp][] = [
   [['bench', '--backends', 'cpu,tpu'], /invalid --backends: "tpu" \(allowed: cpu, gpu\)/],
   [['bench', '--modes', 'rollout,fast'], /invalid --modes: "fast" \(allowed: rollout, train, peak\)/],
   [['bench', '--seconds', '0'], /invalid --seconds: "0" \(allowed: a number 0 < seconds ≤ 600\)/],
+  [['train', '--target-return', 'high'], /invalid --target-return: "high" \(allowed: a finite number\)/],
   [['bench', '--adapter', 'metal'], /invalid --adapter: "metal" \(allowed: one of default, swiftshader, lavapipe\)/],
   [['train', '--adapter', 'LAVAPIPE'], /invalid --adapter: "LAVAPIPE" \(allowed: one of default, swiftshader, lavapipe\)/],
 ];
@@ -121,6 +122,25 @@ describe('CLI runs', () => {
     const csv = readFileSync(join(out, 'curve.csv'), 'utf8').trim().split('\n');
     expect(csv[0].split(',')).toContain('episodicReturn');
     expect(csv).toHaveLength(4);
+  });
+
+  it('--target-return stops the run once the mean of the last 100 episodes reaches it, and says when', () => {
+    // the bandit: one-step episodes with reward 0 or 1, so 100 episodes finish in the first update
+    const r = cli(['train', '--env', 'bandit', '--envs', '64', '--num-steps', '4', '--steps', '25600', '--target-return', '0', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const updates = lines.filter((l) => l.event === 'update');
+    const s = lines[lines.length - 1];
+    // 256 episodes finish in the first update: the target (any mean ≥ 0) is met at once and the run stops
+    expect(updates).toHaveLength(1);
+    expect(s.target_return).toBe(0);
+    expect(s.target_reached).toMatchObject({ update: 1, steps: 256 });
+    expect(s.target_reached.return).toBeCloseTo(updates[0].episodic_return, 2);
+    expect(s.steps).toBe(256);
+    // an unreachable target: the whole run, and a plain-text line that says so
+    const t = cli(['train', ...tiny, '--target-return', '1e9']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toContain('target not reached: the mean return of the last 100 episodes stayed below 1000000000');
   });
 
   it('--resume continues from the checkpoint to the new --steps', () => {
@@ -306,5 +326,19 @@ describe('bench crossover', () => {
     expect(crossovers(cells)).toEqual({ rollout: 1024, train: null });
     // one backend only: nothing to compare
     expect(crossovers(cells.filter((c) => c.backend === 'cpu'))).toEqual({});
+  });
+});
+
+describe('target return', () => {
+  it('the mean of the last 100 finished episodes, only once 100 have finished', async () => {
+    const { targetReturnOf } = await import('../../src/cli/train');
+    const row = (episodes: number, episodicReturn: number) => ({ episodes, episodicReturn }) as never;
+    // 60 episodes: no evidence yet, whatever their mean
+    expect(targetReturnOf([row(60, 500)], 10)).toBeUndefined();
+    // 60 at 500 then 60 at 400: the last 100 are 60·400 + 40·500 → 440
+    expect(targetReturnOf([row(60, 500), row(60, 400)], 440)).toBeCloseTo(440, 10);
+    expect(targetReturnOf([row(60, 500), row(60, 400)], 441)).toBeUndefined();
+    // updates with no finished episode do not count
+    expect(targetReturnOf([row(60, 500), row(0, NaN), row(60, 400)], 0)).toBeCloseTo(440, 10);
   });
 });
