@@ -6,46 +6,16 @@
  */
 import { configFromStrings } from '../core/config';
 import { ConfigError } from '../core/errors';
-import { BACKENDS, type Backend, type Engine, type KernelProfile } from '../core/types';
+import { BACKENDS, type Backend, type KernelProfile } from '../core/types';
 import { createEngine } from '../train/trainer';
-import type { PeakResult } from '../core/peak';
-import { measureCpuPeak } from '../backends/cpu/peak';
+import { crossovers, measure, measurePeak, type BenchCell, type PeakCell } from '../train/bench';
 import { givenConfigStrings } from './options';
-
-export interface BenchCell {
-  backend: Backend;
-  envs: number;
-  mode: 'rollout' | 'train';
-  env_steps_per_s: number;
-  reps: number;
-  /** where it ran: the WebGPU adapter's name or the CPU reference engine */
-  on: string;
-}
 
 function list(opts: Record<string, unknown>, key: string, allowed?: readonly string[]): string[] {
   const items = String(opts[key]).split(',').map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw new ConfigError(key, opts[key], 'a non-empty comma-separated list');
   if (allowed) for (const x of items) if (!allowed.includes(x)) throw new ConfigError(key, x, `one of ${allowed.join(', ')}`, `invalid --${key}: ${JSON.stringify(x)} (allowed: ${allowed.join(', ')})`);
   return items;
-}
-
-async function measure(engine: Engine, mode: 'rollout' | 'train', steps: number, minSeconds: number): Promise<{ sps: number; reps: number }> {
-  // warm-up: pipelines compile, caches fill
-  await engine.collect();
-  if (mode === 'train') await engine.update();
-  // collect() on the GPU returns once the rollout is submitted: time only finished work
-  await engine.sync?.();
-  let reps = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (reps < 2 || (t - t0) / 1000 < minSeconds) {
-    await engine.collect();
-    if (mode === 'train') await engine.update();
-    await engine.sync?.();
-    reps++;
-    t = performance.now();
-  }
-  return { sps: (reps * steps) / ((t - t0) / 1000), reps };
 }
 
 export async function benchCommand(opts: Record<string, unknown>): Promise<number> {
@@ -63,7 +33,7 @@ export async function benchCommand(opts: Record<string, unknown>): Promise<numbe
   const peaks: PeakCell[] = [];
   if (allModes.includes('peak')) {
     for (const backend of backends) {
-      const cell = await peakOf(backend, seconds);
+      const cell = await measurePeak(backend, seconds, (m) => process.stderr.write(`policygrad: ${m}\n`));
       peaks.push(cell);
       if (opts.json) process.stdout.write(JSON.stringify({ event: 'bench', backend, mode: 'peak', gflop_per_s: round3(cell.gflops), on: cell.on }) + '\n');
       else process.stderr.write(`  ${backend} peak: ${cell.gflops.toFixed(2)} GFLOP/s on ${cell.on}\n`);
@@ -152,26 +122,6 @@ function printProfile(title: string, rows: ProfileRow[], p: KernelProfile): void
   }
 }
 
-/** Smallest env count from which the GPU's env-steps/s exceeds the CPU's, per mode (null: never). */
-export function crossovers(cells: BenchCell[]): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const mode of ['rollout', 'train'] as const) {
-    const envs = [...new Set(cells.filter((c) => c.mode === mode).map((c) => c.envs))].sort((a, b) => a - b);
-    const get = (b: Backend, n: number) => cells.find((c) => c.backend === b && c.envs === n && c.mode === mode)?.env_steps_per_s;
-    if (!envs.some((n) => get('cpu', n) !== undefined && get('gpu', n) !== undefined)) continue;
-    out[mode] = null;
-    for (const n of envs) {
-      const c = get('cpu', n);
-      const g = get('gpu', n);
-      if (c !== undefined && g !== undefined && g > c) {
-        out[mode] = n;
-        break;
-      }
-    }
-  }
-  return out;
-}
-
 function printTable(cells: BenchCell[], backends: Backend[], envCounts: number[], modes: string[]): void {
   const head = ['mode', 'envs', ...backends.map((b) => `${b} steps/s`), ...(backends.length === 2 ? ['gpu/cpu'] : [])];
   const rows: string[][] = [];
@@ -185,33 +135,7 @@ function printTable(cells: BenchCell[], backends: Backend[], envCounts: number[]
   for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => (i < 1 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + '\n');
 }
 
-export interface PeakCell extends PeakResult {
-  backend: Backend;
-  /** what ran it: "JS, 1 thread" or the adapter's description */
-  on: string;
-}
-
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-/** The arithmetic peak of one backend; a result off its closed form is an error (a broken driver). */
-async function peakOf(backend: Backend, seconds: number): Promise<PeakCell> {
-  let cell: PeakCell;
-  if (backend === 'cpu') {
-    cell = { backend, on: 'JS, 1 thread', ...measureCpuPeak(seconds) };
-  } else {
-    const { acquireDevice } = await import('../backends/gpu/device');
-    const { measureGpuPeak } = await import('../backends/gpu/peak');
-    const acq = await acquireDevice({ log: (m) => process.stderr.write(`policygrad: ${m}\n`) });
-    try {
-      const a = acq.adapterInfo;
-      cell = { backend, on: [a.description || a.device || a.vendor, a.architecture].filter(Boolean).join(', ') || 'WebGPU adapter', ...(await measureGpuPeak(acq.device, seconds)) };
-    } finally {
-      acq.device.destroy();
-    }
-  }
-  if (!(cell.relError < 1e-3)) throw new Error(`the ${backend} peak probe computed wrong results (relative error ${cell.relError.toExponential(2)} against the closed form)`);
-  return cell;
-}
 
 function printPeaks(peaks: PeakCell[]): void {
   for (const p of peaks) process.stdout.write(`peak ${p.backend}: ${p.gflops.toFixed(2)} GFLOP/s (independent fma chains; ${p.on})\n`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Config } from '../core/config';
 import { serializeCheckpoint } from '../train/checkpoint';
-import { meanOfLastEpisodes, rowsToCsv, type MetricRow } from '../train/metrics';
+import { meanOfLastEpisodes, metricJson, rowsToCsv, type MetricRow } from '../train/metrics';
 import { Trainer, type RunSummary } from '../train/trainer';
 import { readCheckpointFile, writeAtomic } from './io';
 import { runInfo } from './runinfo';
@@ -66,13 +66,7 @@ export async function trainCommand(config: Config, given: Partial<Config>, flags
   let lastPrint = 0;
   const onUpdate = async (row: MetricRow) => {
     if (flags.json) {
-      process.stdout.write(JSON.stringify({
-        event: 'update', update: row.update, step: row.envSteps, episodic_return: nullIfNaN(row.episodicReturn),
-        episodic_length: nullIfNaN(row.episodicLength), policy_loss: row.policyLoss, value_loss: row.valueLoss,
-        entropy: row.entropy, approx_kl: row.approxKl, clipfrac: row.clipFrac, grad_norm: row.gradNorm, lr: row.lr,
-        grad_variance: nullIfNaN(row.gradVariance), grad_snr: nullIfNaN(row.gradSnr), non_finite: row.nonFinite,
-        sps: Math.round(row.sps),
-      }) + '\n');
+      process.stdout.write(JSON.stringify({ event: 'update', ...metricJson(row) }) + '\n');
     } else if (bar) {
       bar.update(row.envSteps, { ret: fmt(row.episodicReturn), sps: Math.round(row.sps) });
     } else if (row.wallS - lastPrint >= 2 || trainer.done) {

@@ -2,10 +2,8 @@
 import { configFromStrings, FIELDS } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { ESTIMATORS, type EstimatorKind } from '../core/types';
-import { makeEnv, tabularModelOf } from '../envs';
-import { exactGradient } from '../estimators/exact';
-import type { Engine } from '../core/types';
-import { createEngine } from '../train/trainer';
+import { makeEnv } from '../envs';
+import { VarianceLab } from '../train/variance-lab';
 import { givenConfigStrings } from './options';
 
 export async function varianceCommand(opts: Record<string, unknown>): Promise<number> {
@@ -29,11 +27,13 @@ export async function varianceCommand(opts: Record<string, unknown>): Promise<nu
   if (tiny && config.numSteps < env.horizon) {
     throw new ConfigError('numSteps', config.numSteps, `an integer horizon ${env.horizon} ≤ num-steps ≤ ${FIELDS.numSteps.max} (each env's first episode must end inside the rollout)`);
   }
-  const engine = await createEngine(config, { notice: (m) => process.stderr.write(`policygrad: ${m}\n`) });
+  // the initial policy, the exact V^π in the critic table on the tiny envs (unless --critic init), one rollout
+  const lab = await VarianceLab.open(
+    { config, kinds, groups: config.varianceGroups, critic: opts.critic !== 'init' ? 'exact' : 'as-is' },
+    { notice: (m) => process.stderr.write(`policygrad: ${m}\n`) },
+  );
   try {
-    if (tiny && opts.critic !== 'init') await setExactCritic(engine, config.gamma);
-    await engine.collect();
-    const v = await engine.gradientEstimates(kinds, config.varianceGroups, { episodes: tiny ? 'first' : 'all' });
+    const v = await lab.estimates();
     const ref = v.reference;
     if (opts.json) {
       for (const e of v.estimators) {
@@ -58,34 +58,7 @@ export async function varianceCommand(opts: Record<string, unknown>): Promise<nu
       for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(w[i])).join('  ') + '\n');
     }
   } finally {
-    engine.dispose();
+    lab.dispose();
   }
   return 0;
-}
-
-/**
- * Set a tabular critic to the exact V^π of the current policy, so actor-critic and GAE are compared
- * with the true value function: V(o) = Σ_{s: obs(s)=o} d(s) V(s) / Σ d(s) — V itself where the
- * observation identifies the state, the visitation-weighted mean where states are aliased
- * (corridor: the best a critic that cannot tell the states apart can do).
- */
-async function setExactCritic(engine: Engine, gamma: number): Promise<void> {
-  const s = await engine.snapshot();
-  const cfg = engine.config;
-  const env = makeEnv(cfg.env);
-  const model = tabularModelOf(env)!;
-  const nA = model.nActions;
-  const actorSize = model.nObs * nA;
-  const ex = exactGradient(model, s.params.subarray(0, actorSize), gamma);
-  for (let o = 0; o < model.nObs; o++) {
-    let num = 0;
-    let den = 0;
-    for (let st = 0; st < model.nStates; st++) {
-      if (model.obsOf[st] !== o) continue;
-      num += ex.d[st] * ex.V[st];
-      den += ex.d[st];
-    }
-    s.params[actorSize + o] = den > 0 ? num / den : 0;
-  }
-  await engine.restore(s);
 }

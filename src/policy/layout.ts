@@ -203,3 +203,16 @@ export function paramSegments(layout: NetLayout): ParamSegment[] {
   dense('critic', layout.criticLayers);
   return segs;
 }
+
+/**
+ * Write a tabular critic's values into θ: V(s) = values[s] for every policy row s < nStates, at
+ * `criticTableOffset` (the actor's logits and everything else are left as they are). Throws for an
+ * MLP layout or a `values` array of the wrong length.
+ */
+export function setTabularValues(layout: NetLayout, theta: Float32Array | Float64Array, values: ArrayLike<number>): void {
+  const head = layout.spec.head;
+  if (head.kind !== 'tabular') throw new Error(`setTabularValues: the ${head.kind} head has no value table`);
+  if (values.length !== head.nStates) throw new Error(`setTabularValues: ${values.length} values for ${head.nStates} table rows`);
+  if (theta.length < layout.total) throw new Error(`setTabularValues: θ has ${theta.length} entries, the layout ${layout.total}`);
+  for (let s = 0; s < head.nStates; s++) theta[layout.criticTableOffset + s] = values[s];
+}

@@ -1,27 +1,10 @@
 /**
- * The fixed metric names (CleanRL's), used by the CLI, the UI and the tests alike, and the row the
- * trainer emits once per update.
+ * The one metric vocabulary: every field of the row the trainer emits once per update, with its name
+ * in the CLI's `--json` update lines (CleanRL's snake_case), its column in `curve.csv` and the page's
+ * CSV export (the row's own camelCase key), and the label charts and tables show. The CLI JSON line,
+ * the CSV header and the page's chart headings are all derived from `METRICS`.
  */
 import type { UpdateStats } from '../core/types';
-
-export const METRIC = {
-  episodicReturn: 'charts/episodic_return',
-  episodicLength: 'charts/episodic_length',
-  episodicReturnMin: 'charts/episodic_return_min',
-  episodicReturnMax: 'charts/episodic_return_max',
-  sps: 'charts/SPS',
-  lr: 'charts/learning_rate',
-  gradVariance: 'charts/grad_variance',
-  gradSnr: 'charts/grad_snr',
-  policyLoss: 'losses/policy_loss',
-  valueLoss: 'losses/value_loss',
-  entropy: 'losses/entropy',
-  approxKl: 'losses/approx_kl',
-  clipFrac: 'losses/clipfrac',
-  gradNorm: 'losses/grad_norm',
-  nonFinite: 'faults/non_finite',
-} as const;
-export type MetricKey = keyof typeof METRIC;
 
 /**
  * One update's metrics: the engine's UpdateStats (returns are real, undiscounted, unnormalised episode
@@ -38,12 +21,59 @@ export interface MetricRow extends Omit<UpdateStats, 'epochsRun'> {
   gradSnr: number;
 }
 
-/** Column order of the curve CSV. */
-export const CSV_COLUMNS: (keyof MetricRow)[] = [
-  'update', 'envSteps', 'wallS', 'sps', 'episodicReturn', 'episodicLength', 'episodes', 'policyLoss',
-  'valueLoss', 'entropy', 'approxKl', 'clipFrac', 'gradNorm', 'lr', 'nonFinite', 'gradVariance', 'gradSnr',
-  'episodicReturnMin', 'episodicReturnMax',
-];
+export interface MetricSpec {
+  /** the key in the CLI's `--json` update line; absent: not in that line */
+  json?: string;
+  /** what charts and tables call it */
+  label: string;
+  /** written to JSON rounded to an integer */
+  round?: boolean;
+}
+
+/**
+ * Every metric in curve.csv's column order (the CSV column is the key itself). `json` keeps the names
+ * the CLI has always printed (`episodic_return`, `sps`, …).
+ */
+export const METRICS = {
+  update: { json: 'update', label: 'update' },
+  envSteps: { json: 'step', label: 'env steps' },
+  wallS: { label: 'wall-clock seconds' },
+  sps: { json: 'sps', label: 'env steps per second', round: true },
+  episodicReturn: { json: 'episodic_return', label: 'mean episodic return' },
+  episodicLength: { json: 'episodic_length', label: 'mean episode length' },
+  episodes: { label: 'finished episodes' },
+  policyLoss: { json: 'policy_loss', label: 'policy loss' },
+  valueLoss: { json: 'value_loss', label: 'value loss' },
+  entropy: { json: 'entropy', label: 'entropy' },
+  approxKl: { json: 'approx_kl', label: 'approximate KL' },
+  clipFrac: { json: 'clipfrac', label: 'clip fraction' },
+  gradNorm: { json: 'grad_norm', label: 'gradient norm' },
+  lr: { json: 'lr', label: 'learning rate' },
+  nonFinite: { json: 'non_finite', label: 'non-finite update (rolled back)' },
+  gradVariance: { json: 'grad_variance', label: 'gradient variance (trace of covariance)' },
+  gradSnr: { json: 'grad_snr', label: 'gradient signal-to-noise ‖mean‖² / tr Cov' },
+  episodicReturnMin: { label: 'lowest episodic return' },
+  episodicReturnMax: { label: 'highest episodic return' },
+} as const satisfies { [K in keyof MetricRow]-?: MetricSpec };
+export type MetricKey = keyof typeof METRICS;
+
+/** Column order of the curve CSV (the metric keys, in METRICS order). */
+export const CSV_COLUMNS = Object.keys(METRICS) as MetricKey[];
+
+/**
+ * One update as the CLI's `--json` line fields: the metrics with a `json` name, in METRICS order;
+ * non-finite numbers become null, `round` ones integers, booleans stay booleans.
+ */
+export function metricJson(row: MetricRow): Record<string, number | boolean | null> {
+  const out: Record<string, number | boolean | null> = {};
+  for (const k of CSV_COLUMNS) {
+    const spec: MetricSpec = METRICS[k];
+    if (spec.json === undefined) continue;
+    const v = row[k];
+    out[spec.json] = typeof v === 'boolean' ? v : !Number.isFinite(v) ? null : spec.round ? Math.round(v) : v;
+  }
+  return out;
+}
 
 export function rowsToCsv(rows: readonly MetricRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];

@@ -7,7 +7,8 @@
  *     engine.update()                       advantages, losses, gradients, optimiser step(s)
  *     emit a MetricRow (fixed names in metrics.ts)
  *
- * It never branches on the backend except where one is chosen (`createEngine`).
+ * It never branches on the backend except where one is chosen (`createEngine`; `startTrainer` adds the
+ * page's fallback to the CPU engine when no GPU engine can be had).
  *
  * A lost WebGPU device (driver reset, `device.destroy()`) does not end the run: GPU runs keep the
  * engine's snapshot after every update; on a DeviceLostError the trainer builds a new engine (a new
@@ -15,8 +16,8 @@
  * so the run continues from the last update's parameters. `EngineOptions.notice` says so.
  */
 import { numUpdatesOf, validateConfig, type Config } from '../core/config';
-import { DeviceLostError, UserError } from '../core/errors';
-import type { Engine, EngineSnapshot } from '../core/types';
+import { CheckpointError, ConfigError, DeviceLostError, UserError } from '../core/errors';
+import type { Backend, Engine, EngineSnapshot } from '../core/types';
 import { psiKindFor } from '../estimators/returns';
 import { linearLr } from '../optim/schedule';
 import { createCpuEngine } from '../backends/cpu/engine';
@@ -57,7 +58,65 @@ export async function createEngine(config: Config, opts: EngineOptions = {}): Pr
   return createGpuEngine(config, opts);
 }
 
+/**
+ * Whether a WebGPU entry point (the browser's navigator.gpu) can give an adapter: `{ gpu }`, or why
+ * not in one line.
+ */
+export async function probeGpu(gpu: GPU | undefined): Promise<{ gpu?: GPU; reason: string }> {
+  if (!gpu) return { reason: 'WebGPU is not available in this browser (navigator.gpu is missing)' };
+  try {
+    const a = await gpu.requestAdapter();
+    if (!a) return { reason: 'WebGPU is present but no GPU adapter is available' };
+  } catch (e) {
+    return { reason: `the WebGPU adapter request failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return { gpu, reason: '' };
+}
 
+/** Where a run landed: its backend, in words, and why it is not on the GPU it asked for. */
+export interface Placement {
+  backend: Backend;
+  /** 'WebGPU engine', 'CPU engine', or '<reason>; running on the CPU engine' */
+  detail: string;
+  /** set when a GPU request runs on the CPU engine */
+  reason?: string;
+}
+
+export interface StartOptions extends EngineOptions {
+  /** continue from this checkpoint (its text or parsed form; the config overrides its non-shape fields) */
+  checkpoint?: string | Checkpoint;
+  /**
+   * A GPU request that cannot be met runs on the CPU engine and says why (the page). Without it the
+   * error is thrown (the CLI). Config and checkpoint errors are the user's and always thrown.
+   */
+  fallback?: boolean;
+  /** known before trying: why no GPU can be had here (from `probeGpu`); the GPU engine is not tried */
+  gpuUnavailable?: string;
+}
+
+/**
+ * Build a Trainer for `config` (from `opts.checkpoint` if given), choosing the backend: the config's,
+ * or with `fallback` the CPU engine when WebGPU is missing or the GPU engine fails to start.
+ */
+export async function startTrainer(config: Config, opts: StartOptions = {}): Promise<{ trainer: Trainer } & Placement> {
+  const { checkpoint, fallback, gpuUnavailable, ...engineOpts } = opts;
+  const build = async (c: Config): Promise<Trainer> => {
+    if (checkpoint === undefined) return Trainer.create(c, engineOpts);
+    const parsed = typeof checkpoint === 'string' ? parseCheckpoint(checkpoint) : checkpoint;
+    // both engines read and write the same portable snapshot (parameters, optimiser, env states)
+    if (parsed.backend !== c.backend) engineOpts.notice?.(`the checkpoint was written by the ${parsed.backend.toUpperCase()} engine; it continues on the ${c.backend.toUpperCase()} engine.`, 'info');
+    return Trainer.fromCheckpoint(parsed, c, engineOpts);
+  };
+  if (config.backend !== 'gpu') return { trainer: await build(config), backend: 'cpu', detail: 'CPU engine' };
+  const onCpu = async (reason: string) => ({ trainer: await build({ ...config, backend: 'cpu' }), backend: 'cpu' as const, detail: `${reason}; running on the CPU engine`, reason });
+  if (fallback && gpuUnavailable !== undefined) return onCpu(gpuUnavailable);
+  try {
+    return { trainer: await build(config), backend: 'gpu', detail: 'WebGPU engine' };
+  } catch (e) {
+    if (!fallback || e instanceof ConfigError || e instanceof CheckpointError) throw e;
+    return onCpu(`the GPU engine could not start (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
 
 type Schedule = Pick<Config, 'lr' | 'annealLr' | 'totalSteps' | 'numEnvs' | 'numSteps'>;
 

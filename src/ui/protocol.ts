@@ -6,6 +6,10 @@
 import type { Config } from '../core/config';
 import type { Backend, EstimatorKind, VarianceStats } from '../core/types';
 import type { MetricRow } from '../train/metrics';
+import type { VarianceSweep } from '../train/variance-lab';
+
+/** per estimator kind: bias² and variance per λ of the sweep (src/train/variance-lab.ts) */
+export type { VarianceSweep };
 
 /** One side-by-side run (one estimator / algorithm) of the trainer page. */
 export interface RunSpec {
@@ -33,13 +37,6 @@ export type ToWorker =
   | { type: 'bench'; reqId: number; config: Config; envCounts: number[]; backends: Backend[]; updates: number };
 
 export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'error';
-
-export interface VarianceSweep {
-  lambdas: number[];
-  /** per estimator kind: bias², trace of covariance (variance), per λ (only 'gae' changes with λ) */
-  bias2: Record<string, number[]>;
-  variance: Record<string, number[]>;
-}
 
 export type FromWorker =
   | { type: 'train-row'; runId: number; index: number; row: MetricRow }

@@ -1,18 +1,21 @@
 /**
  * The training worker: owns the Trainers so the page stays responsive. It speaks the typed protocol
- * of ./protocol.ts and uses only the trainer's public API (src/train). WebGPU works in workers
- * (navigator.gpu); without it, or when the GPU engine cannot start, the run goes on with the CPU
- * engine and the page is told why. A lost GPU device is reported and the run continues on the CPU
- * engine from its last checkpoint.
+ * of ./protocol.ts and is a thin caller of src/train: `startTrainer` chooses the backend (navigator.gpu
+ * when WebGPU works in the worker; else, or when the GPU engine cannot start, the CPU engine, and the
+ * page is told why), `VarianceLab` is the variance lab's procedure (as `policygrad variance`'s), and
+ * `measure` is the benchmark's measuring loop (as `policygrad bench`'s). A lost GPU device is reported
+ * and the run continues on the CPU engine from its last checkpoint.
  */
 /// <reference lib="webworker" />
-import type { Config } from '../core/config';
-import { ConfigError, CheckpointError, DeviceError, UserError } from '../core/errors';
-import type { Backend } from '../core/types';
-import { Trainer } from '../train/trainer';
-import { parseCheckpoint, serializeCheckpoint, type Checkpoint } from '../train/checkpoint';
+import { validateConfig } from '../core/config';
+import { ConfigError, DeviceError, UserError } from '../core/errors';
+import type { Backend, Engine } from '../core/types';
+import { createEngine, probeGpu as probe, startTrainer, type StartOptions, Trainer } from '../train/trainer';
+import { serializeCheckpoint, type Checkpoint } from '../train/checkpoint';
+import { measure } from '../train/bench';
+import { VarianceLab } from '../train/variance-lab';
 import { saveCheckpoint } from './autosave';
-import type { FromWorker, RunSpec, ToWorker, VarianceSweep } from './protocol';
+import type { FromWorker, RunSpec, ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -33,19 +36,9 @@ function errorMessage(e: unknown): string {
 
 let gpuProbe: Promise<{ gpu?: GPU; reason: string }> | null = null;
 
-/** navigator.gpu with a usable adapter, or why not (probed once). */
+/** navigator.gpu with a usable adapter, or why not (probed once per worker). */
 function probeGpu(): Promise<{ gpu?: GPU; reason: string }> {
-  gpuProbe ??= (async () => {
-    const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
-    if (!gpu) return { reason: 'WebGPU is not available in this browser (navigator.gpu is missing)' };
-    try {
-      const a = await gpu.requestAdapter();
-      if (!a) return { reason: 'WebGPU is present but no GPU adapter is available' };
-    } catch (e) {
-      return { reason: `the WebGPU adapter request failed: ${errorMessage(e)}` };
-    }
-    return { gpu, reason: '' };
-  })();
+  gpuProbe ??= probe((self.navigator as Navigator & { gpu?: GPU }).gpu);
   return gpuProbe;
 }
 
@@ -54,35 +47,17 @@ function notice(level: 'info' | 'warn' | 'error', message: string): void {
 }
 
 /**
- * Build a Trainer for `config` (continuing from `ck` if given). A GPU request falls back to the CPU
- * engine when WebGPU is missing or the GPU engine fails to start; config and checkpoint errors are
- * the user's and are rethrown.
+ * How this worker builds a run's engine (src/train/trainer.ts `startTrainer`): a GPU request gets the
+ * probed navigator.gpu, or the CPU engine when it cannot be had; notices are prefixed with `label`.
  */
-async function makeTrainer(config: Config, ck: string | Checkpoint | undefined, label: string): Promise<{ trainer: Trainer; backend: Backend; detail: string; reason?: string }> {
-  const opts = (gpu?: GPU) => ({ gpu, notice: (m: string, level: 'info' | 'warn' = 'info') => notice(level, `${label}: ${m}`) });
-  const build = async (c: Config, gpu?: GPU): Promise<Trainer> => {
-    if (ck === undefined) return Trainer.create(c, opts(gpu));
-    const parsed = typeof ck === 'string' ? parseCheckpoint(ck) : ck;
-    // both engines read and write the same portable snapshot (parameters, optimiser, env states)
-    if (parsed.backend !== c.backend) notice('info', `${label}: the checkpoint was written by the ${parsed.backend.toUpperCase()} engine; it continues on the ${c.backend.toUpperCase()} engine.`);
-    return Trainer.fromCheckpoint(parsed, c, opts(gpu));
+async function placement(label: string, backend: Backend): Promise<StartOptions> {
+  const p = backend === 'gpu' ? await probeGpu() : undefined;
+  return {
+    gpu: p?.gpu,
+    gpuUnavailable: p && !p.gpu ? p.reason : undefined,
+    fallback: true,
+    notice: (m, level = 'info') => notice(level, `${label}: ${m}`),
   };
-  if (config.backend === 'gpu') {
-    const probe = await probeGpu();
-    if (!probe.gpu) {
-      const cpu = { ...config, backend: 'cpu' as const };
-      return { trainer: await build(cpu), backend: 'cpu', detail: `${probe.reason}; running on the CPU engine`, reason: probe.reason };
-    }
-    try {
-      return { trainer: await build(config, probe.gpu), backend: 'gpu', detail: 'WebGPU engine' };
-    } catch (e) {
-      if (e instanceof ConfigError || e instanceof CheckpointError) throw e;
-      const cpu = { ...config, backend: 'cpu' as const };
-      const reason = `the GPU engine could not start (${errorMessage(e)})`;
-      return { trainer: await build(cpu), backend: 'cpu', detail: `${reason}; running on the CPU engine`, reason };
-    }
-  }
-  return { trainer: await build(config), backend: 'cpu', detail: 'CPU engine' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,7 +91,7 @@ class TrainSession {
     try {
       for (let i = 0; i < this.specs.length; i++) {
         const s = this.specs[i];
-        const { trainer, backend, detail } = await makeTrainer(s.config, s.checkpoint, s.config.algo);
+        const { trainer, backend, detail } = await startTrainer(s.config, { ...(await placement(s.config.algo, s.config.backend)), checkpoint: s.checkpoint });
         if (this.stopped) {
           trainer.dispose();
           return;
@@ -273,120 +248,57 @@ function checkpointName(ck: Checkpoint): string {
 let session: TrainSession | null = null;
 
 // ---------------------------------------------------------------------------------------------
-// Variance lab: one frozen policy, one rollout, several Ψ, any λ
+// Variance lab (src/train/variance-lab.ts): one frozen policy, one rollout, several Ψ, any λ
 
-const TABULAR = new Set(['bandit', 'twostate', 'corridor']);
-const HORIZON: Record<string, number> = { bandit: 1, twostate: 64, corridor: 200 };
-
-interface VarianceLab {
-  trainer: Trainer;
-  params: Float32Array;
-  kinds: VarianceReq['kinds'];
-  groups: number;
-  tiny: boolean;
-  backend: Backend;
-}
-type VarianceReq = Extract<ToWorker, { type: 'variance-setup' }>;
 let lab: VarianceLab | null = null;
 
 async function varianceAt(reqId: number, lambda: number): Promise<void> {
   if (!lab) throw new UserError('set up the variance lab first');
-  const stats = await lab.trainer.engine.gradientEstimates(lab.kinds, lab.groups, { lambda, episodes: lab.tiny ? 'first' : 'all' });
-  const actor = stats.reference ? Array.from(lab.params.subarray(0, stats.reference.length)) : undefined;
-  post({ type: 'variance-result', reqId, lambda, stats, backend: lab.backend, reference: stats.reference ? 'exact' : 'monte-carlo', actor, numSteps: lab.trainer.config.numSteps });
+  const stats = await lab.estimates(lambda);
+  post({ type: 'variance-result', reqId, lambda, stats, backend: lab.backend, reference: stats.reference ? 'exact' : 'monte-carlo', actor: lab.actor(stats), numSteps: lab.config.numSteps });
 }
 
-/** bias² vs the exact ∇J when known, else vs the reward-to-go mean (a Monte-Carlo reference). */
-function bias2Of(stats: Awaited<ReturnType<Trainer['engine']['gradientEstimates']>>, kind: string): number {
-  const e = stats.estimators.find((s) => s.kind === kind);
-  if (!e) return NaN;
-  if (e.bias2 !== undefined) return e.bias2;
-  const ref = stats.estimators.find((s) => s.kind === 'reinforce-rtg')?.mean;
-  if (!ref) return NaN;
-  let b = 0;
-  for (let j = 0; j < ref.length; j++) b += (e.mean[j] - ref[j]) ** 2;
-  return b;
-}
-
-async function varianceSetup(m: VarianceReq): Promise<void> {
-  lab?.trainer.dispose();
+async function varianceSetup(m: Extract<ToWorker, { type: 'variance-setup' }>): Promise<void> {
+  lab?.dispose();
   lab = null;
-  const tiny = TABULAR.has(m.config.env);
-  const batch = (c: Config) => c.numEnvs * c.numSteps;
-  const base: Config = { ...m.config, varianceEvery: 0 };
-  if (tiny) base.numSteps = Math.max(base.numSteps, HORIZON[m.config.env] ?? 1);
-  base.totalSteps = Math.max(base.totalSteps, (m.warmup + 2) * batch(base));
-  // Warm up (trains actor and critic), then freeze: the same parameters on a fresh batch of envs.
-  const warm = await makeTrainer(base, undefined, 'variance lab');
-  for (let u = 0; u < m.warmup; u++) {
-    await warm.trainer.runUpdate();
-    if (u % 5 === 4) await tick();
-  }
-  const params = await warm.trainer.engine.getParams();
-  warm.trainer.dispose();
-  const fresh = await makeTrainer(base, undefined, 'variance lab');
-  const snap = await fresh.trainer.engine.snapshot();
-  snap.params = params;
-  await fresh.trainer.engine.restore(snap);
-  await fresh.trainer.engine.collect();
-  const kinds = [...new Set([...m.kinds, ...(tiny ? [] : (['reinforce-rtg'] as const))])];
-  lab = { trainer: fresh.trainer, params, kinds, groups: m.groups, tiny, backend: fresh.backend };
-  if (m.config.backend === 'gpu' && fresh.backend === 'cpu') notice('warn', `variance lab: ${fresh.detail}.`);
+  // warm up (trains actor and critic), then freeze: the same parameters on a fresh batch of envs
+  lab = await VarianceLab.open(
+    { config: m.config, kinds: m.kinds, groups: m.groups, warmup: m.warmup, monteCarloReference: true, onWarmupUpdate: (u) => (u % 5 === 4 ? tick() : undefined) },
+    await placement('variance lab', m.config.backend),
+  );
   // the λ sweep (same rollout for every λ)
-  const sweep: VarianceSweep = { lambdas: m.lambdas, bias2: {}, variance: {} };
-  for (const k of kinds) {
-    sweep.bias2[k] = [];
-    sweep.variance[k] = [];
-  }
-  for (const lambda of m.lambdas) {
-    let s: Awaited<ReturnType<Trainer['engine']['gradientEstimates']>>;
-    try {
-      s = await lab.trainer.engine.gradientEstimates(kinds, m.groups, { lambda, episodes: tiny ? 'first' : 'all' });
-    } catch (e) {
-      // an engine that cannot do this estimate (e.g. per-episode estimates on the GPU) hands over to the CPU reference
-      if (lab.backend !== 'gpu' || !(e instanceof UserError)) throw e;
-      notice('warn', `variance lab: ${e.message}; using the CPU engine.`);
-      return varianceSetup({ ...m, config: { ...m.config, backend: 'cpu' } });
-    }
-    for (const k of kinds) {
-      sweep.bias2[k].push(bias2Of(s, k));
-      sweep.variance[k].push(s.estimators.find((e) => e.kind === k)?.traceCov ?? NaN);
-    }
-  }
+  const sweep = await lab.sweep(m.lambdas);
   post({ type: 'variance-sweep', reqId: m.reqId, sweep });
   await varianceAt(m.reqId, m.lambda);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Benchmark
+// Benchmark: the CLI's measuring loop (src/train/bench.ts), `updates` timed updates per point
 
 async function bench(m: Extract<ToWorker, { type: 'bench' }>): Promise<void> {
   for (const backend of m.backends) {
-    if (backend === 'gpu' && !(await probeGpu()).gpu) {
-      notice('warn', `benchmark: GPU points skipped — ${(await probeGpu()).reason}.`);
+    const gpu = backend === 'gpu' ? await probeGpu() : undefined;
+    if (gpu && !gpu.gpu) {
+      notice('warn', `benchmark: GPU points skipped — ${gpu.reason}.`);
       continue;
     }
     for (const n of m.envCounts) {
-      const c: Config = { ...m.config, backend, numEnvs: n, varianceEvery: 0, minibatches: Math.min(m.config.minibatches, n * m.config.numSteps) };
-      c.totalSteps = (m.updates + 2) * n * c.numSteps;
-      let t: Trainer | null = null;
+      let engine: Engine | null = null;
       try {
-        const made = await makeTrainer(c, undefined, 'benchmark');
-        if (made.backend !== backend) {
-          made.trainer.dispose();
-          notice('warn', `benchmark: GPU points skipped — ${made.reason ?? made.detail}.`);
+        const c = validateConfig({ ...m.config, backend, numEnvs: n, varianceEvery: 0, minibatches: Math.min(m.config.minibatches, n * m.config.numSteps), totalSteps: (m.updates + 2) * n * m.config.numSteps });
+        try {
+          engine = await createEngine(c, { gpu: gpu?.gpu, notice: (msg, level = 'info') => notice(level, `benchmark: ${msg}`) });
+        } catch (e) {
+          if (backend !== 'gpu' || e instanceof ConfigError) throw e;
+          notice('warn', `benchmark: GPU points skipped — the GPU engine could not start (${errorMessage(e)}).`);
           break;
         }
-        t = made.trainer;
-        await t.runUpdate(); // warm-up: pipelines, JIT
-        const t0 = performance.now();
-        for (let u = 0; u < m.updates; u++) await t.runUpdate();
-        const s = (performance.now() - t0) / 1000;
-        post({ type: 'bench-point', reqId: m.reqId, backend, numEnvs: n, sps: (m.updates * n * c.numSteps) / s });
+        const { sps } = await measure(engine, 'train', n * c.numSteps, 0, m.updates);
+        post({ type: 'bench-point', reqId: m.reqId, backend, numEnvs: n, sps });
       } catch (e) {
         notice('error', `benchmark ${backend} at ${n} envs: ${errorMessage(e)}`);
       } finally {
-        t?.dispose();
+        engine?.dispose();
       }
       await tick();
     }

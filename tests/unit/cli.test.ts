@@ -315,7 +315,7 @@ describe('npm run cli builds only when the sources changed', () => {
 describe('bench crossover', () => {
   const cell = (backend: 'cpu' | 'gpu', envs: number, mode: 'rollout' | 'train', sps: number) => ({ backend, envs, mode, env_steps_per_s: sps, reps: 2, on: backend });
   it('is the smallest env count where the GPU beats the CPU, per mode; null when it never does', async () => {
-    const { crossovers } = await import('../../src/cli/bench');
+    const { crossovers } = await import('../../src/train/bench');
     const cells = [
       cell('cpu', 64, 'rollout', 100), cell('gpu', 64, 'rollout', 50),
       cell('cpu', 1024, 'rollout', 100), cell('gpu', 1024, 'rollout', 101),

@@ -17,6 +17,9 @@
  * Trajectory i draws its randomness from the counter-based RNG exactly like env i of the engine:
  * reset uniform4(seed, Reset, i, 0, 0), action at step k uniform4(seed, Action, i, k, 0), env noise
  * uniform4(seed, Env, i, k, 0); so adding samples never changes the earlier ones.
+ *
+ * The maths is the trainer's own: π, log π and the score from policy/heads.ts, R / G_t / G_t − b from
+ * estimators/returns.ts (`computePsi` on a one-env rollout), the PPO-clip term from estimators/losses.ts.
  */
 import { uniform4, sampleCategorical, Purpose } from '../../core/rng';
 import type { EnvDef, StepResult } from '../../core/types';
@@ -24,6 +27,10 @@ import type { TabularModel } from '../../envs/tabular';
 import { makeBandit, banditModel } from '../../envs/bandit';
 import { makeTwoState, twoStateModel } from '../../envs/twostate';
 import { exactGradient, exactObjective } from '../../estimators/exact';
+import { createRollout } from '../../estimators/rollout';
+import { computePsi, rewardToGo } from '../../estimators/returns';
+import { ppoClipLoss, ppoTerm } from '../../estimators/losses';
+import { categoricalLogProb, categoricalLogProbGrad, softmax } from '../../policy/heads';
 
 /** J(θ) from estimators/exact.ts. */
 export function exactJ(model: TabularModel, theta: ArrayLike<number>, gamma: number): number {
@@ -65,15 +72,9 @@ export function thetaFromProbs(probs: readonly number[]): Float64Array {
   return th;
 }
 
-/** π(·|row s) = softmax(θ[s]). */
+/** π(·|row s) = softmax(θ[s]) (policy/heads.ts). */
 export function policyRow(theta: ArrayLike<number>, s: number, out: Float64Array = new Float64Array(2)): Float64Array {
-  const z0 = theta[2 * s];
-  const z1 = theta[2 * s + 1];
-  const m = Math.max(z0, z1);
-  const e0 = Math.exp(z0 - m);
-  const e1 = Math.exp(z1 - m);
-  out[0] = e0 / (e0 + e1);
-  out[1] = e1 / (e0 + e1);
+  softmax(theta, 2 * s, 2, out, 0);
   return out;
 }
 
@@ -136,15 +137,23 @@ export function sampleTrajectories(
       const a = sampleCategorical(pi, 0, 2, uniform4(seed, Purpose.Action, i, k, 0, u)[0]);
       act[0] = a;
       env.step(state, 0, act, 0, uniform4(seed, Purpose.Env, i, k, 0, u), res);
-      steps.push({ t: k, s, a, r: res.reward, pa: pi[a], disc: gamma ** k, score: [(a === 0 ? 1 : 0) - pi[0], (a === 1 ? 1 : 0) - pi[1]], psi: 0, prod: [0, 0] });
+      // the score ∇_{θ[s]} log π(a|s) = 1[k=a] − π_k
+      const score: [number, number] = [0, 0];
+      categoricalLogProbGrad(theta, 2 * s, 2, a, 1, score, 0);
+      steps.push({ t: k, s, a, r: res.reward, pa: pi[a], disc: gamma ** k, score, psi: 0, prod: [0, 0] });
       if (res.terminated || res.truncated) break;
     }
-    // Reward-to-go by a reverse scan: G_t = r_t + γ G_{t+1}.
-    const G = new Float64Array(steps.length + 1);
-    for (let t = steps.length - 1; t >= 0; t--) G[t] = steps[t].r + gamma * G[t + 1];
+    // the trajectory as a one-env rollout: G_t = r_t + γ G_{t+1} (reward-to-go) and Ψ_t of the estimator
+    const T = steps.length;
+    const ro = createRollout(T, 1);
+    for (let t = 0; t < T; t++) ro.rewards[t] = steps[t].r;
+    ro.terminated[T - 1] = res.terminated ? 1 : 0;
+    ro.truncated[T - 1] = res.truncated ? 1 : 0;
+    const G = rewardToGo(ro, gamma, new Float64Array(T));
+    const Psi = computePsi(psi, ro, gamma, 0, baseline, new Float64Array(T));
     const grad = new Float64Array(world.P);
     for (const st of steps) {
-      st.psi = psi === 'reinforce' ? G[0] : psi === 'reinforce-rtg' ? G[st.t] : G[st.t] - baseline;
+      st.psi = Psi[st.t];
       const w = st.disc * st.psi;
       st.prod = [w * st.score[0], w * st.score[1]];
       grad[2 * st.s] += st.prod[0];
@@ -203,18 +212,17 @@ export function landscape(world: TinyWorld, theta: ArrayLike<number>, gamma: num
 
 /**
  * KL(π_θ ‖ π_θ') averaged over the policy rows visited in `trajs` (each visit weighted equally):
- *   KL = mean_visits Σ_a π_θ(a|s) log(π_θ(a|s)/π_θ'(a|s)).
+ *   KL = mean_visits Σ_a π_θ(a|s) (log π_θ(a|s) − log π_θ'(a|s))   (log π from policy/heads.ts).
  */
 export function visitKl(trajs: readonly Trajectory[], theta: ArrayLike<number>, theta2: ArrayLike<number>): number {
-  const p = new Float64Array(2);
-  const q = new Float64Array(2);
   let sum = 0;
   let n = 0;
   for (const tr of trajs) {
     for (const st of tr.steps) {
-      policyRow(theta, st.s, p);
-      policyRow(theta2, st.s, q);
-      sum += p[0] * Math.log(p[0] / q[0]) + p[1] * Math.log(p[1] / q[1]);
+      for (let a = 0; a < 2; a++) {
+        const lp = categoricalLogProb(theta, 2 * st.s, 2, a);
+        sum += Math.exp(lp) * (lp - categoricalLogProb(theta2, 2 * st.s, 2, a));
+      }
       n++;
     }
   }
@@ -268,24 +276,22 @@ export function klLimitedStep(world: TinyWorld, theta: ArrayLike<number>, g: Arr
  */
 export function ppoClipStep(world: TinyWorld, theta: ArrayLike<number>, alpha: number, eps: number, gamma: number, trajs: readonly Trajectory[], K = 200): StepResultLab {
   const th = Float64Array.from(theta);
-  const q = new Float64Array(2);
   const grad = new Float64Array(world.P);
   const n = Math.max(1, trajs.length);
+  const term = ppoTerm();
   let maxDev = 0;
   for (let it = 0; it < K; it++) {
     grad.fill(0);
     maxDev = 0;
     for (const tr of trajs) {
       for (const st of tr.steps) {
-        policyRow(th, st.s, q);
-        const rho = q[st.a] / st.pa;
-        const w = st.disc * st.psi;
-        maxDev = Math.max(maxDev, Math.abs(rho - 1));
-        // min(ρΨ, clip(ρ)Ψ) is the clipped branch (zero gradient) when Ψ>0, ρ>1+ε or Ψ<0, ρ<1−ε.
-        if ((w > 0 && rho > 1 + eps) || (w < 0 && rho < 1 - eps)) continue;
-        const c = (rho * w) / n;
-        grad[2 * st.s] += c * ((st.a === 0 ? 1 : 0) - q[0]);
-        grad[2 * st.s + 1] += c * ((st.a === 1 ? 1 : 0) - q[1]);
+        // the trainer's PPO-clip term with Â = γ^t Ψ_t: ∂ℓ/∂log π_new = −ρ Â, 0 on the clipped branch
+        const logpOld = Math.log(st.pa);
+        const logpNew = categoricalLogProb(th, 2 * st.s, 2, st.a);
+        ppoClipLoss(logpNew, logpOld, st.disc * st.psi, eps, term);
+        maxDev = Math.max(maxDev, Math.abs(Math.exp(logpNew - logpOld) - 1));
+        // ascent on L = −ℓ: θ[s] += (−∂ℓ/∂log π)/n · ∂log π/∂θ[s]
+        if (!term.clipped) categoricalLogProbGrad(th, 2 * st.s, 2, st.a, -term.grad / n, grad, 2 * st.s);
       }
     }
     for (let j = 0; j < world.P; j++) th[j] += (alpha / K) * grad[j];

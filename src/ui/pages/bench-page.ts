@@ -1,7 +1,8 @@
 /**
  * Benchmark: env-steps/s of the GPU and the CPU engine at several env counts (log-log), with the
- * crossover — the smallest env count from which the GPU is faster — marked. Runs in the worker
- * through the trainer (one warm-up update, then a few timed updates per point).
+ * crossover — the smallest measured env count at which the GPU is faster (src/train/bench.ts, as
+ * `policygrad bench` reports it) — marked. Runs in the worker with the CLI's measuring loop (one
+ * warm-up update, then the timed updates per point).
  */
 import { html, css, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -16,7 +17,7 @@ import type { FieldInputDetail } from '../components/pg-field';
 import type { ChartMarker } from '../components/pg-chart';
 import '../components/pg-field';
 import '../components/pg-chart';
-import { crossover } from '../lab/crossover';
+import { crossover } from '../../train/bench';
 
 const CONFIG_FIELDS: FieldName[] = ['env', 'algo', 'numSteps', 'hidden', 'epochs', 'minibatches'];
 export const BENCH_DEFAULTS: Record<string, string> = {
@@ -132,7 +133,7 @@ export class PgBenchPage extends WorkerPage {
     const gpu = ns.map((n) => this.points.gpu.get(n) ?? null);
     const cpu = ns.map((n) => this.points.cpu.get(n) ?? null);
     const cross = crossover(ns, gpu, cpu);
-    const markers: ChartMarker[] = cross !== null ? [{ x: cross, label: `crossover ≈ ${Math.round(cross)} envs` }] : [];
+    const markers: ChartMarker[] = cross !== null ? [{ x: cross, label: `crossover: ${cross} envs` }] : [];
     const g = this.gpu;
     return html`
       <h2>Benchmark</h2>
@@ -168,8 +169,8 @@ export class PgBenchPage extends WorkerPage {
           </table>
           <p id="crossover">${cross !== null
             ? cross === ns[0]
-              ? html`The GPU engine is faster at every measured env count (from <b>${ns[0]}</b>).`
-              : html`The GPU engine overtakes the CPU engine at about <b>${Math.round(cross)}</b> envs.`
+              ? html`The GPU engine is faster from the smallest measured env count (<b>${ns[0]}</b>).`
+              : html`The GPU engine overtakes the CPU engine from <b>${cross}</b> envs.`
             : ns.length
               ? 'No crossover in the measured range.'
               : ''}</p>

@@ -15,6 +15,7 @@ import { base, ALGO_COLORS } from '../styles';
 import { PageBase, WorkerPage } from './page-base';
 import { defaultTexts, fieldHint, parseEstimators, validateTexts, fieldText, type FieldErrors } from '../form';
 import { RunSeries } from '../series';
+import { METRICS, type MetricKey } from '../../train/metrics';
 import { download } from '../worker-client';
 import type { FromWorker, RunState } from '../protocol';
 import type { GpuAvailability } from '../gpu-detect';
@@ -33,6 +34,9 @@ const LABELS: Partial<Record<FieldName, string>> = { numEnvs: 'env count', numSt
 
 /** Page defaults: config.ts's, except the browser starts on the GPU and measures variance. */
 export const TRAINER_DEFAULTS: Record<string, string> = { ...defaultTexts(), backend: 'gpu', varianceEvery: '4', estimators: 'reinforce-rtg,ppo' };
+
+/** A chart heading: the metric's label (train/metrics.ts), capitalised. */
+const heading = (k: MetricKey): string => METRICS[k].label.charAt(0).toUpperCase() + METRICS[k].label.slice(1);
 
 @customElement('pg-trainer-page')
 export class PgTrainerPage extends WorkerPage {
@@ -411,10 +415,10 @@ export class PgTrainerPage extends WorkerPage {
           : nothing}
       </div>
       <div class="charts">
-        <pg-chart class="card" id="chart-return" emptyText="No episodes finished yet — press Start." heading="Mean episodic return (band: min–max over the update's episodes)" xLabel="env steps" yLabel="return" .series=${series} .data=${this.charts.ret} .bands=${this.runNames.map((_, i) => ({ series: i, lo: this.charts.retMin[i + 1] ?? [], hi: this.charts.retMax[i + 1] ?? [] }))}></pg-chart>
-        <pg-chart class="card" id="chart-variance" emptyText="Measured every varianceEvery updates (0 = off)." heading="Gradient variance (trace of covariance)" xLabel="env steps" yLabel="tr Cov" logY .series=${series} .data=${this.charts.variance}></pg-chart>
-        <pg-chart class="card" id="chart-snr" emptyText="Measured every varianceEvery updates (0 = off)." heading="Gradient signal-to-noise ‖mean‖² / tr Cov" xLabel="env steps" yLabel="SNR" logY .series=${series} .data=${this.charts.snr}></pg-chart>
-        <pg-chart class="card" id="chart-sps" heading="Env steps per second" xLabel="env steps" yLabel="steps/s" logY .series=${series} .data=${this.charts.sps}></pg-chart>
+        <pg-chart class="card" id="chart-return" emptyText="No episodes finished yet — press Start." heading=${`${heading('episodicReturn')} (band: min–max over the update's episodes)`} xLabel=${METRICS.envSteps.label} yLabel="return" .series=${series} .data=${this.charts.ret} .bands=${this.runNames.map((_, i) => ({ series: i, lo: this.charts.retMin[i + 1] ?? [], hi: this.charts.retMax[i + 1] ?? [] }))}></pg-chart>
+        <pg-chart class="card" id="chart-variance" emptyText="Measured every varianceEvery updates (0 = off)." heading=${heading('gradVariance')} xLabel=${METRICS.envSteps.label} yLabel="tr Cov" logY .series=${series} .data=${this.charts.variance}></pg-chart>
+        <pg-chart class="card" id="chart-snr" emptyText="Measured every varianceEvery updates (0 = off)." heading=${heading('gradSnr')} xLabel=${METRICS.envSteps.label} yLabel="SNR" logY .series=${series} .data=${this.charts.snr}></pg-chart>
+        <pg-chart class="card" id="chart-sps" heading=${heading('sps')} xLabel=${METRICS.envSteps.label} yLabel="steps/s" logY .series=${series} .data=${this.charts.sps}></pg-chart>
       </div>`;
   }
 }
