@@ -6,7 +6,9 @@ import { defineConfig } from 'vitest/config';
 // The GPU suite runs twice, once per CPU Vulkan driver this machine has (POLICYGRAD_ADAPTER,
 // src/backends/gpu/device.ts): SwiftShader (4-wide subgroups, Debian's chromium) and Mesa's lavapipe
 // (8-wide AVX2 subgroups, scripts/install-lavapipe.sh). Two SIMD widths catch kernel bugs one hides.
-// Kernel choices are measured afresh in tests (POLICYGRAD_TUNE=off: no tune file is read or written).
+// Engines in tests take the adapter's fallback kernels without timing (POLICYGRAD_TUNE=off: no tune file
+// is read or written, no seconds spent measuring at every engine creation); the parity tests run every
+// kernel variant explicitly, and tests/gpu/autotune.test.ts runs the measured choice.
 const gpuSuite = (adapter: string) => ({
   extends: true as const,
   test: { name: `gpu-${adapter}`, include: ['tests/gpu/**/*.test.ts'], env: { POLICYGRAD_ADAPTER: adapter } },

@@ -11,10 +11,18 @@
 //   nextValues[t] = V(real obs')                       (before any auto-reset; 0 is NOT substituted)
 //   done ⇒ episode sums += (return, length, 1);  s = reset(uniform4(seed, Reset, e, k+1, 0))
 //   k += 1
-// Outputs are time-major [T][N] (index t·N + e). The MLP reads its weights as 4×4 blocks from the
-// packed buffer (dispatch.ts `packedLayout`, rebuilt from θ by pack_weights.wgsl); network shapes and
-// block offsets arrive as `override` constants; activations live in a private array of 2·MAX_WIDTH
-// floats (rollout.ts rejects wider layers, and more than MAX_HEAD actions).
+// Outputs are time-major [T][N] (index t·N + e). The time loop runs one critic evaluation per
+// iteration at ONE call site (V(o_t) when it is due — first step, after an auto-reset — else V(real o')
+// of the step just taken), then the actor and the env step when V(o_t) is known: drivers inline every
+// call, and a second critic call site would double the code of an unrolled net.
+// The nets are `net_critic(o) -> f32` and `net_actor(o, z)`, appended by rollout.ts per kernel variant
+// (ROLLOUT_VARIANTS): 'unrolled' — straight-line code generated for the network's shapes, activations
+// in named vec4 values, each 4×4 weight block read from `packed` at a constant index (dynamically
+// uniform: one scalar load broadcast to the SIMD lanes; no private array); 'loop' — `loop_critic` /
+// `loop_actor` below, loops over the blocks with activations in a private array of 2·MAX_WIDTH floats
+// (rollout.ts rejects wider layers, and more than MAX_HEAD actions). Both read the MLP as 4×4 blocks
+// from the packed buffer (dispatch.ts `packedLayout`, rebuilt from θ by pack_weights.wgsl); network
+// shapes and block offsets arrive as `override` constants ('loop') or literals ('unrolled').
 
 const MAX_WIDTH: u32 = 256u;
 const MAX4: u32 = MAX_WIDTH / 4u;
@@ -188,22 +196,31 @@ fn tabular_row(o: EnvObs) -> u32 {
   return best;
 }
 
-// V(obs)
+// V(obs): the tabular value, else the critic MLP (`net_critic`, supplied by the variant's WGSL)
 fn critic_value(o: EnvObs) -> f32 {
   if (HEAD_KIND == HEAD_TABULAR) {
     return theta_at(CRITIC_OFFSET + tabular_row(o));
   }
-  load_input(o);
-  return act[forward(1u)].x;
+  return net_critic(o);
 }
 
-// actor outputs (logits or means) into z[0 … HEAD_OUT−1]
+// actor outputs (logits or means) into z[0 … HEAD_OUT−1] (`net_actor` from the variant's WGSL)
 fn actor_out(o: EnvObs, z: ptr<function, HeadVec>) {
   if (HEAD_KIND == HEAD_TABULAR) {
     let row = tabular_row(o) * HEAD_OUT;
     for (var k = 0u; k < HEAD_OUT; k++) { (*z)[k] = theta_at(row + k); }
     return;
   }
+  net_actor(o, z);
+}
+
+// The 'loop' variant's nets: the MLP by loops over 4×4 blocks, activations in `act`.
+fn loop_critic(o: EnvObs) -> f32 {
+  load_input(o);
+  return act[forward(1u)].x;
+}
+
+fn loop_actor(o: EnvObs, z: ptr<function, HeadVec>) {
   load_input(o);
   let base = forward(0u);
   for (var k = 0u; k < HEAD_OUT; k++) { (*z)[k] = act[base + (k >> 2u)][k & 3u]; }
@@ -280,36 +297,56 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     mm = NO_RANGE;
   }
   var o = env_observe(s);
+  // One critic evaluation per iteration, at one call site (drivers inline every call: a second site
+  // would double the code of an unrolled net). x is its input: o_t when V(o_t) is due (first step,
+  // after an auto-reset), else real o' of step t, whose nextValue is due.
+  var x = o;
+  var pending = false;
+  var done = false;
   var v = 0.0;
-  var need_v = true;
-  var z: HeadVec;
-  for (var t = ro.t_begin; t < ro.t_end; t++) {
-    let i = t * n + e;
-    if (need_v) { v = critic_value(o); }
-    for (var j = 0u; j < ENV_OBS_DIM; j++) { obs_out[i * ENV_OBS_DIM + j] = o[j]; }
-    traj[stride + i] = v;
-    actor_out(o, &z);
-    let smp = sample_action(&z, rng_uniform4(seed, PURPOSE_ACTION, e, k, 0u));
-    for (var j = 0u; j < ENV_ACT_DIM; j++) { act_out[i * ENV_ACT_DIM + j] = smp.a[j]; }
-    traj[i] = smp.logp;
-    let len = s[ENV_STATE_DIM - 1u] + 1.0;
-    var real_o: EnvObs;
-    let r = env_step_autoreset(&s, smp.a, seed, e, k, &real_o);
-    k = k + 1u;
-    let nv = critic_value(real_o);
-    traj[2u * stride + i] = r.reward;
-    traj[3u * stride + i] = nv;
-    flags[i] = env_flags(r);
-    ep.x = ep.x + r.reward;
-    if (r.terminated || r.truncated) {
-      mm = vec4<f32>(min(mm.x, ep.x), max(mm.y, ep.x), 0.0, 0.0);
-      ep = vec4<f32>(0.0, ep.y + ep.x, ep.z + len, ep.w + 1.0);
-      o = env_observe(s);
-      need_v = true;
+  var t = ro.t_begin;
+  var z = HeadVec();
+  loop {
+    let vx = critic_value(x);
+    var ready = true;
+    if (pending) {
+      traj[3u * stride + t * n + e] = vx;
+      t = t + 1u;
+      pending = false;
+      if (done) {
+        o = env_observe(s);
+        x = o;
+        ready = false;
+      } else {
+        o = x;
+        v = vx;
+      }
     } else {
-      o = real_o;
-      v = nv;
-      need_v = false;
+      v = vx;
+    }
+    if (t >= ro.t_end) { break; }
+    if (ready) {
+      let i = t * n + e;
+      for (var j = 0u; j < ENV_OBS_DIM; j++) { obs_out[i * ENV_OBS_DIM + j] = o[j]; }
+      traj[stride + i] = v;
+      actor_out(o, &z);
+      let smp = sample_action(&z, rng_uniform4(seed, PURPOSE_ACTION, e, k, 0u));
+      for (var j = 0u; j < ENV_ACT_DIM; j++) { act_out[i * ENV_ACT_DIM + j] = smp.a[j]; }
+      traj[i] = smp.logp;
+      let len = s[ENV_STATE_DIM - 1u] + 1.0;
+      var real_o = o;
+      let r = env_step_autoreset(&s, smp.a, seed, e, k, &real_o);
+      k = k + 1u;
+      traj[2u * stride + i] = r.reward;
+      flags[i] = env_flags(r);
+      ep.x = ep.x + r.reward;
+      done = r.terminated || r.truncated;
+      if (done) {
+        mm = vec4<f32>(min(mm.x, ep.x), max(mm.y, ep.x), 0.0, 0.0);
+        ep = vec4<f32>(0.0, ep.y + ep.x, ep.z + len, ep.w + 1.0);
+      }
+      x = real_o;
+      pending = true;
     }
   }
   for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[e * ENV_STATE_DIM + j] = s[j]; }

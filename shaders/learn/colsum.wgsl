@@ -13,11 +13,16 @@ override WG_SIZE: u32 = 256u;
 override CB: u32 = 1u;
 
 // runtime geometry (one small uniform per dispatch, written once)
+// element (r, col) of src at r·STRIDE + col·CS + OFF (row-major: CS = 1; feature-major: STRIDE = 1)
 struct ColsumGeom {
   COLS: u32,
   STRIDE: u32,
   OFF: u32,
   DST_OFF: u32,
+  CS: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
 }
 @group(0) @binding(4) var<uniform> L: ColsumGeom;
 
@@ -35,7 +40,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   let cb = chunk_bounds(wid.z, P.groups, P.subSplit, P.units, P.unitRows);
   var s = 0.0;
   if (col < L.COLS) {
-    for (var r = cb.x + lane; r < cb.y; r = r + lanes) { s = s + src[r * L.STRIDE + L.OFF + col]; }
+    for (var r = cb.x + lane; r < cb.y; r = r + lanes) { s = s + src[r * L.STRIDE + col * L.CS + L.OFF]; }
   }
   red[lid] = s;
   workgroupBarrier();
@@ -57,7 +62,7 @@ fn main_serial(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.z;
   let cb = chunk_bounds(c, P.groups, P.subSplit, P.units, P.unitRows);
   let st = L.STRIDE;
-  var i = cb.x * st + L.OFF + col;
+  var i = cb.x * st + col * L.CS + L.OFF;
   var s0 = 0.0;
   var s1 = 0.0;
   var s2 = 0.0;
@@ -77,7 +82,8 @@ fn main_serial(@builtin(global_invocation_id) gid: vec3<u32>) {
   dst[c * P.gradStride + L.DST_OFF + col] = (s0 + s1) + (s2 + s3);
 }
 
-// 'serial' variant for 4-aligned views (COLS, STRIDE and OFF multiples of 4: the hidden layers' δ):
+// 'serial' variant for 4-aligned row-major views (CS = 1; COLS, STRIDE and OFF multiples of 4: the
+// hidden layers' δ):
 // invocation x = group of 4 columns, one vec4 load per row; otherwise as main_serial.
 // (src4 aliases binding 2 for this entry point only.)
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;

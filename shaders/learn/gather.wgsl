@@ -3,7 +3,8 @@
 //     with this epoch's keys (rng.wgsl; the CPU draws the same π with core/rng.ts FeistelPermutation)
 //   gatherMode 1 (variance): group-major order: group g holds envs [⌊gN/G⌋, ⌊(g+1)N/G⌋) (n_g of them),
 //     and its rows are t·n_g + (e − e₀) for t < T → sample i = t·N + e
-// Copies obs[i] (OBS_DIM floats), act[i] (ACT_DIM floats) and aux[i] = (Ψ, target, log π_old, valid).
+// Copies obs[i] (OBS_DIM floats; row-major, or feature-major with OBS_CS), act[i] (ACT_DIM floats) and
+// aux[i] = (Ψ, target, log π_old, valid).
 
 @group(0) @binding(0) var<uniform> P: LearnParams;
 @group(0) @binding(1) var<storage, read> ctrl: LearnCtrl;
@@ -17,6 +18,8 @@
 override WG_SIZE: u32 = 256u;
 override OBS_DIM: u32 = 1u;
 override ACT_DIM: u32 = 1u;
+// 0: mbObs row-major [rows][OBS_DIM]; else feature-major mbObs[k·OBS_CS + j] (OBS_CS = row capacity)
+override OBS_CS: u32 = 0u;
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -45,7 +48,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let e = e0 + local % ng;
     i = t * N + e;
   }
-  for (var k = 0u; k < OBS_DIM; k = k + 1u) { mbObs[j * OBS_DIM + k] = obs[i * OBS_DIM + k]; }
+  if (OBS_CS == 0u) {
+    for (var k = 0u; k < OBS_DIM; k = k + 1u) { mbObs[j * OBS_DIM + k] = obs[i * OBS_DIM + k]; }
+  } else {
+    for (var k = 0u; k < OBS_DIM; k = k + 1u) { mbObs[k * OBS_CS + j] = obs[i * OBS_DIM + k]; }
+  }
   for (var k = 0u; k < ACT_DIM; k = k + 1u) { mbAct[j * ACT_DIM + k] = act[i * ACT_DIM + k]; }
   mbAux[j] = aux[i];
 }

@@ -34,15 +34,15 @@ fn w_at(o: u32, i: u32) -> f32 {
 // A[m][k] and B[k][n] of the current mode (zero outside the matrix).
 fn load_a(m: u32, k: u32, M: u32, K: u32, r0: u32) -> f32 {
   if (m >= M || k >= K) { return 0.0; }
-  if (MODE == 2u) { return src0[(r0 + k) * L.S0_STRIDE + L.S0_OFF + m]; }
-  return src0[m * L.S0_STRIDE + L.S0_OFF + k];
+  if (MODE == 2u) { return src0[(r0 + k) * L.S0_STRIDE + m * L.S0_CS + L.S0_OFF]; }
+  return src0[m * L.S0_STRIDE + k * L.S0_CS + L.S0_OFF];
 }
 
 fn load_b(k: u32, n: u32, N: u32, K: u32, r0: u32) -> f32 {
   if (n >= N || k >= K) { return 0.0; }
   if (MODE == 0u) { return w_at(n, k); }
   if (MODE == 1u) { return w_at(k, n); }
-  return src1[(r0 + k) * L.S1_STRIDE + L.S1_OFF + n];
+  return src1[(r0 + k) * L.S1_STRIDE + n * L.S1_CS + L.S1_OFF];
 }
 
 @compute @workgroup_size(WG_SIZE)

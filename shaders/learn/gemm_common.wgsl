@@ -1,5 +1,9 @@
-// What both GEMM variants share (gemm.wgsl: tiled, gemm_simple.wgsl: register blocks): bindings, the
-// layer geometry, the shape overrides and the activations. Composed after common.wgsl, before a variant.
+// What the GEMM variants share (gemm.wgsl: tiled, gemm_simple.wgsl: register blocks, gemm_wg.wgsl:
+// staged weights and lane-consecutive rows): bindings, the layer geometry, the shape overrides and the
+// activations. Composed after common.wgsl, before a variant.
+// Matrix views: element (row m, column k) of src0 is src0[S0_OFF + m·S0_STRIDE + k·S0_CS] (likewise
+// src1 and dst): row-major views have CS = 1, feature-major views (the 'wg' variant's activations,
+// consecutive rows at consecutive addresses) STRIDE = 1 and CS = the buffer's row capacity.
 //   MODE 0 forward, 1 input grad, 2 weight grad (split-K); W_T 1: tabular layout θ[W_OFF + i·OUT + o];
 //   ACT 0 none, 1 tanh, 2 relu (forward: f of the output; input grad: f′ from the stored activation H).
 
@@ -25,7 +29,11 @@ struct GemmGeom {
   D_STRIDE: u32,
   D_OFF: u32,
   HAS_BIAS: u32,
-  pad: u32,
+  S0_CS: u32,
+  S1_CS: u32,
+  D_CS: u32,
+  pad0: u32,
+  pad1: u32,
 }
 
 override MODE: u32 = 0u;
@@ -58,9 +66,9 @@ fn put(m: u32, n: u32, v: f32, chunk: u32) {
   if (MODE == 0u) {
     var z = v;
     if (L.HAS_BIAS != 0u) { z = z + theta[L.B_OFF + n]; }
-    dst[m * L.D_STRIDE + L.D_OFF + n] = act_fwd(z);
+    dst[m * L.D_STRIDE + n * L.D_CS + L.D_OFF] = act_fwd(z);
   } else if (MODE == 1u) {
-    dst[m * L.D_STRIDE + L.D_OFF + n] = v * act_grad(src1[m * L.S1_STRIDE + L.S1_OFF + n]);
+    dst[m * L.D_STRIDE + n * L.D_CS + L.D_OFF] = v * act_grad(src1[m * L.S1_STRIDE + n * L.S1_CS + L.S1_OFF]);
   } else {
     var idx = m * L.IN + n;
     if (W_T == 1u) { idx = n * L.OUT + m; }

@@ -77,14 +77,14 @@ fn main(
   var bn: u32;      // bbase(n) = b0 + n·bn
   var b0: u32;
   if (MODE == 0u) {
-    a0 = L.S0_OFF; am = L.S0_STRIDE; astep = 1u;
+    a0 = L.S0_OFF; am = L.S0_STRIDE; astep = L.S0_CS;
     if (W_T == 1u) { b0 = L.W_OFF; bn = 1u; bstep = L.OUT; } else { b0 = L.W_OFF; bn = L.IN; bstep = 1u; }
   } else if (MODE == 1u) {
-    a0 = L.S0_OFF; am = L.S0_STRIDE; astep = 1u;
+    a0 = L.S0_OFF; am = L.S0_STRIDE; astep = L.S0_CS;
     if (W_T == 1u) { b0 = L.W_OFF; bn = L.OUT; bstep = 1u; } else { b0 = L.W_OFF; bn = 1u; bstep = L.IN; }
   } else {
-    a0 = r0 * L.S0_STRIDE + L.S0_OFF; am = 1u; astep = L.S0_STRIDE;
-    b0 = r0 * L.S1_STRIDE + L.S1_OFF; bn = 1u; bstep = L.S1_STRIDE;
+    a0 = r0 * L.S0_STRIDE + L.S0_OFF; am = L.S0_CS; astep = L.S0_STRIDE;
+    b0 = r0 * L.S1_STRIDE + L.S1_OFF; bn = L.S1_CS; bstep = L.S1_STRIDE;
   }
   let ml = M - 1u;
   let nl = N - 1u;

@@ -64,7 +64,9 @@ describe('GPU engine = CPU engine', () => {
       expect(b.update).toBe(a.update);
       const prof = g.lastProfile().ms;
       if (ctx.acquired.features.timestampQuery) {
-        for (const k of ['pack-weights', 'rollout', 'episode-stats']) expect(prof[k]).toBeGreaterThan(0);
+        // the tiny pack and stats kernels may read 0 ms at the clock's resolution (lavapipe: 65.5 µs ticks)
+        for (const k of ['pack-weights', 'rollout', 'episode-stats']) expect(prof[k], k).toBeGreaterThanOrEqual(0);
+        expect(prof.rollout).toBeGreaterThan(0);
         // every learner kernel of the first minibatch is named (tiny kernels may read 0 ms at the clock's resolution)
         for (const k of ['learn-scan', 'learn-gather', 'learn-gemm-forward', 'learn-loss', 'learn-gemm-weight-grad', 'learn-gemm-input-grad', 'learn-reduce', 'learn-finalize', 'learn-adam']) {
           expect(prof[k], k).toBeGreaterThanOrEqual(0);

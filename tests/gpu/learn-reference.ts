@@ -1,45 +1,25 @@
 /**
- * Test helper of the GPU learner tests: a plain CPU implementation of one learner update built only
- * from the reference pieces (src/estimators, src/policy, src/optim, core/rng FeistelPermutation), and
- * random rollouts / GPU buffers for it. Slow and obviously correct: float64 activations and sums.
+ * Test helper of the GPU learner tests: the CPU engine's learner update (src/backends/cpu/update.ts, a
+ * pure function with its own finite-difference test, tests/unit/cpu-update.test.ts) run in float64 as
+ * the reference, and random rollouts / GPU buffers for it.
  */
-import { FeistelPermutation, PhiloxStream, Purpose } from '../../src/core/rng';
+import { PhiloxStream, Purpose } from '../../src/core/rng';
 import type { EstimatorKind } from '../../src/core/types';
-import {
-  approxKl,
-  computePsi,
-  createRollout,
-  criticLoss,
-  criticTargets,
-  gae,
-  klPenalty,
-  lossTerm,
-  normalizeAdvantages,
-  pgLoss,
-  ppoClipLoss,
-  ppoTerm,
-  outsideClip,
-  type Rollout,
-} from '../../src/estimators';
+import { computePsi, createRollout, criticTargets, gae, type Rollout } from '../../src/estimators';
 import {
   actorBackward,
   actorForward,
-  categoricalEntropy,
-  categoricalEntropyGrad,
   categoricalLogProb,
   categoricalLogProbGrad,
   createWorkspace,
-  criticBackward,
-  criticForward,
-  gaussianEntropy,
-  gaussianEntropyGrad,
   gaussianLogProb,
   gaussianLogProbGrad,
   type NetLayout,
 } from '../../src/policy';
-import { adamStep, clipByGlobalNorm, type AdamState } from '../../src/optim';
-import { minibatchBounds, FLAG_PADDING, FLAG_TERMINATED, FLAG_TRUNCATED } from '../../src/backends/gpu/learn/layout';
+import type { AdamState } from '../../src/optim';
+import { FLAG_PADDING, FLAG_TERMINATED, FLAG_TRUNCATED } from '../../src/backends/gpu/learn/layout';
 import type { LearnerOptions } from '../../src/backends/gpu/learn/learner';
+import { createLearnerScratch, learnerUpdate } from '../../src/backends/cpu/update';
 
 /** A rollout plus the per-sample policy data the learner reads. */
 export interface LearnData {
@@ -119,10 +99,11 @@ export interface CpuUpdateResult {
 }
 
 /**
- * One learner update on the CPU, as the GPU learner documents it: Ψ and targets by returns.ts, the
- * Feistel permutation per epoch (stream = shuffleStream + e), minibatches [⌊mB/M⌋, ⌊(m+1)B/M⌋),
- * per-minibatch normalisation, losses.ts / heads.ts per sample, mlp.ts backward (float64), global-norm
- * clip, Adam, CleanRL's target-KL stop after an epoch.
+ * One learner update on the CPU, as the GPU learner documents it: Ψ and targets by returns.ts, then the
+ * CPU engine's own pure learner (src/backends/cpu/update.ts `learnerUpdate`: the Feistel permutation
+ * per epoch (stream = shuffleStream + e), minibatches [⌊mB/M⌋, ⌊(m+1)B/M⌋), per-minibatch
+ * normalisation, losses.ts / heads.ts per sample, mlp.ts backward, global-norm clip, Adam, CleanRL's
+ * target-KL stop after an epoch), run in float64 (activations, head outputs and sums).
  */
 export function cpuUpdate(
   layout: NetLayout,
@@ -139,93 +120,12 @@ export function cpuUpdate(
   const theta = Float32Array.from(theta0);
   const adam: AdamState = { m: Float32Array.from(adam0.m), v: Float32Array.from(adam0.v), t: adam0.t };
   const psi = computePsi(o.psiKind, d.rollout, o.gamma, o.lambda, baseline, new Float32Array(B));
-  const target = criticTargets(d.rollout, gae(d.rollout, o.gamma, o.targetLambda, new Float32Array(B)), new Float32Array(B));
-  const od = layout.spec.obsDim;
-  const n = layout.headOutDim;
-  const gauss = layout.spec.head.kind === 'gaussian';
-  const actDim = gauss ? n : 1;
-  const ws = createWorkspace(layout, B, 'f64');
-  const idx = new Int32Array(B);
-  const P = layout.total;
-  const stats: CpuMinibatchStats[] = [];
-  let firstGrad: Float64Array | undefined;
-  let epochsRun = 0;
-  const pp = ppoTerm();
-  const lt = lossTerm();
-  for (let e = 0; e < o.epochs; e++) {
-    epochsRun++;
-    const perm = new FeistelPermutation(B, o.seed, shuffleStream + e);
-    for (let i = 0; i < B; i++) idx[i] = perm.at(i);
-    let lastKl = 0;
-    for (let m = 0; m < o.minibatches; m++) {
-      const [s0, s1] = minibatchBounds(m, o.minibatches, B);
-      const R = s1 - s0;
-      const obs = new Float64Array(R * od);
-      const act = new Float64Array(R * actDim);
-      for (let j = 0; j < R; j++) {
-        const i = idx[s0 + j];
-        for (let k = 0; k < od; k++) obs[j * od + k] = d.obs[i * od + k];
-        for (let k = 0; k < actDim; k++) act[j * actDim + k] = d.actions[i * actDim + k];
-      }
-      const adv = new Float64Array(R);
-      if (o.normAdv) normalizeAdvantages(psi, idx, s0, R, adv);
-      else for (let j = 0; j < R; j++) adv[j] = psi[idx[s0 + j]];
-      const th = Float64Array.from(theta);
-      const z = new Float64Array(R * n);
-      const V = new Float64Array(R);
-      actorForward(layout, th, obs, R, ws, z);
-      criticForward(layout, th, obs, R, ws, V);
-      const dz = new Float64Array(R * n);
-      const dls = new Float64Array(R * n);
-      const dV = new Float64Array(R);
-      let sPg = 0;
-      let sV = 0;
-      let sH = 0;
-      let sKl = 0;
-      let sClip = 0;
-      for (let j = 0; j < R; j++) {
-        const i = idx[s0 + j];
-        const lpo = d.logp[i];
-        const lpn = gauss ? gaussianLogProb(act, j * n, z, j * n, th, layout.logStdOffset, n) : categoricalLogProb(z, j * n, n, act[j]);
-        const H = gauss ? gaussianEntropy(th, layout.logStdOffset, n) : categoricalEntropy(z, j * n, n);
-        let g: number;
-        if (o.loss === 'ppo') {
-          ppoClipLoss(lpn, lpo, adv[j], o.clip, pp);
-          sPg += pp.value;
-          g = pp.grad;
-        } else {
-          pgLoss(lpn, adv[j], lt);
-          sPg += lt.value;
-          g = lt.grad;
-        }
-        klPenalty(lpn, lpo, o.klCoef, lt);
-        g += lt.grad;
-        sKl += approxKl(lpn, lpo);
-        sClip += outsideClip(lpn, lpo, o.clip) ? 1 : 0;
-        sH += H;
-        criticLoss(V[j], target[i], lt);
-        sV += lt.value;
-        dV[j] = (o.vfCoef * lt.grad) / R;
-        if (gauss) {
-          gaussianLogProbGrad(act, j * n, z, j * n, th, layout.logStdOffset, n, g / R, dz, j * n, dls, j * n);
-          gaussianEntropyGrad(n, -o.entCoef / R, dls, j * n);
-        } else {
-          categoricalLogProbGrad(z, j * n, n, act[j], g / R, dz, j * n);
-          categoricalEntropyGrad(z, j * n, n, -o.entCoef / R, dz, j * n);
-        }
-      }
-      const grad = new Float64Array(P);
-      actorBackward(layout, th, obs, R, ws, dz, grad, gauss ? dls : null);
-      criticBackward(layout, th, obs, R, ws, dV, grad);
-      if (!firstGrad) firstGrad = Float64Array.from(grad);
-      const norm = clipByGlobalNorm(grad, o.maxGradNorm);
-      adamStep(theta, grad, adam, lr, o.adamEps, o.beta1, o.beta2);
-      lastKl = sKl / R;
-      stats.push({ policyLoss: sPg / R, valueLoss: sV / R, entropy: sH / R, approxKl: lastKl, clipFrac: sClip / R, gradNorm: norm });
-    }
-    if (o.targetKl > 0 && lastKl > o.targetKl) break;
-  }
-  return { theta, adam, firstGrad: firstGrad!, stats, epochsRun };
+  const targets = criticTargets(d.rollout, gae(d.rollout, o.gamma, o.targetLambda, new Float32Array(B)), new Float32Array(B));
+  const firstGrad = new Float64Array(layout.total);
+  const batch = { B, obs: d.obs, actions: d.actions, logp: d.logp, psi, targets };
+  const r = learnerUpdate(layout, theta, adam, batch, o, lr, shuffleStream, createLearnerScratch(layout, B, 'f64', B), firstGrad);
+  const stats = r.perMinibatch.map(({ policyLoss, valueLoss, entropy, approxKl, clipFrac, gradNorm }) => ({ policyLoss, valueLoss, entropy, approxKl, clipFrac, gradNorm }));
+  return { theta, adam, firstGrad, stats, epochsRun: r.epochsRun };
 }
 
 /** Per-group score-function gradients of the actor (the variance pass), float64:

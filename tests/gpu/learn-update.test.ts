@@ -12,7 +12,7 @@ import { createAdamState } from '../../src/optim';
 import { PhiloxStream, Purpose } from '../../src/core/rng';
 import { cpuUpdate, randomData, type LearnData } from './learn-reference';
 import { readBack, storageBuffer, useGpu, withScopes, type GpuContext } from './helpers';
-import { hasQuadSubgroups, type GemmVariant, type ReduceVariant } from '../../src/backends/gpu/learn/layout';
+import { hasQuadSubgroups, STATS_FLOATS, statIndex, type GemmVariant, type ReduceVariant } from '../../src/backends/gpu/learn/layout';
 import { resolveGemmVariant } from '../../src/backends/gpu/learn/kernels';
 
 const gpu = useGpu();
@@ -31,6 +31,8 @@ const VARIANTS: Kernels[] = [
   { reductions: 'serial', gemm: 'simple' },
   { reductions: 'serial', gemm: 'quad' },
   { reductions: 'tree', gemm: 'tiled' },
+  { reductions: 'serial', gemm: 'wg' },
+  { reductions: 'tree', gemm: 'wg' },
 ];
 
 const SPECS: Record<string, NetSpec> = {
@@ -188,9 +190,16 @@ describe.each(VARIANTS)('kernels: $reductions reductions, $gemm GEMM', (reductio
   });
 
   describe('GPU learner whole update = CPU reference update', () => {
-    it.each([['softmax'], ['gaussian'], ['tabular']])('%s: 3 epochs × 4 minibatches, same θ, m, v, t', async (head) => {
+    // 'wide' with 110 envs: 550-row minibatches, more than one 'wg' workgroup of 8 × 64 rows and every row
+    // slot of a lane's block (the 60-row minibatches of the others fit in the first 64 rows)
+    it.each([
+      ['softmax', 12],
+      ['gaussian', 12],
+      ['tabular', 12],
+      ['wide', 110],
+    ])('%s: 3 epochs × 4 minibatches, %i envs, same θ, m, v, t', async (head, envs) => {
       const ctx = gpu();
-      const o = { ...baseOptions(20, 12), epochs: 3, minibatches: 4, klCoef: 0.1 };
+      const o = { ...baseOptions(20, envs), epochs: 3, minibatches: 4, klCoef: 0.1 };
       await withScopes(ctx.device, async () => {
         const s = await setup(ctx, SPECS[head], o, 4, reductions);
         const lr = 3e-3;
@@ -211,7 +220,7 @@ describe.each(VARIANTS)('kernels: $reductions reductions, $gemm GEMM', (reductio
         const last = cpu.stats[cpu.stats.length - 1];
         expect(stats.policyLoss).toBeCloseTo(last.policyLoss, 3);
         expect(stats.approxKl).toBeCloseTo(last.approxKl, 4);
-        for (let k = 0; k < cpu.stats.length; k++) expect(stats.perMinibatch[k * 8 + 5] / cpu.stats[k].gradNorm).toBeCloseTo(1, 3);
+        for (let k = 0; k < cpu.stats.length; k++) expect(stats.perMinibatch[k * STATS_FLOATS + statIndex('gradNorm')] / cpu.stats[k].gradNorm).toBeCloseTo(1, 3);
         s.learner.destroy();
       });
     });
@@ -246,7 +255,7 @@ describe.each(VARIANTS)('kernels: $reductions reductions, $gemm GEMM', (reductio
         expect(cpu.epochsRun).toBe(1);
         expect(stats.epochsRun).toBe(1);
         expect(stats.stepsApplied).toBe(2);
-        expect(Number.isNaN(stats.perMinibatch[2 * 8])).toBe(true);
+        expect(Number.isNaN(stats.perMinibatch[2 * STATS_FLOATS + statIndex('policyLoss')])).toBe(true);
         const theta = await readF32(ctx, s.buffers.params);
         let worst = 0;
         for (let i = 0; i < theta.length; i++) worst = Math.max(worst, Math.abs(theta[i] - cpu.theta[i]));

@@ -11,6 +11,7 @@ import { gradMean, projections, sqNorm, traceCov } from '../../src/estimators';
 import { PhiloxStream, Purpose } from '../../src/core/rng';
 import { cpuGroupGradients, randomData } from './learn-reference';
 import { storageBuffer, useGpu, withScopes } from './helpers';
+import type { GemmVariant, ReduceVariant } from '../../src/backends/gpu/learn/layout';
 
 const gpu = useGpu();
 
@@ -24,7 +25,15 @@ function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return num / den;
 }
 
-describe.each(['serial', 'tree'] as const)('GPU gradient variance (reductions: %s)', (reductions) => {
+// every reduction variant with the adapter's fallback GEMM, and the 'wg' GEMM (feature-major workspace) with both
+const KERNELS: Array<{ reductions: ReduceVariant; gemm?: GemmVariant }> = [
+  { reductions: 'serial' },
+  { reductions: 'tree' },
+  { reductions: 'serial', gemm: 'wg' },
+  { reductions: 'tree', gemm: 'wg' },
+];
+
+describe.each(KERNELS)('GPU gradient variance (reductions: $reductions, GEMM: $gemm)', ({ reductions, gemm }) => {
   it.each([
     ['softmax', { obsDim: 4, hidden: [16, 16], activation: 'tanh', head: { kind: 'softmax', n: 2 } } as NetSpec],
     ['gaussian', { obsDim: 3, hidden: [8], activation: 'tanh', head: { kind: 'gaussian', dim: 2 } } as NetSpec],
@@ -45,7 +54,7 @@ describe.each(['serial', 'tree'] as const)('GPU gradient variance (reductions: %
     await withScopes(device, async () => {
       const actDim = spec.head.kind === 'gaussian' ? spec.head.dim : 1;
       const learner = await GpuLearner.create({
-        device, cache, layout, obsDim: spec.obsDim, actDim, options: o, reductions,
+        device, cache, layout, obsDim: spec.obsDim, actDim, options: o, reductions, gemm,
         buffers: {
           obs: storageBuffer(device, data.obs), actions: storageBuffer(device, data.actions), logp: storageBuffer(device, data.logp),
           values: storageBuffer(device, data.rollout.values), rewards: storageBuffer(device, data.rollout.rewards),

@@ -26,8 +26,11 @@ import rolloutCode from '../../shaders/rollout.wgsl?raw';
 import packCode from '../../shaders/pack_weights.wgsl?raw';
 import statsCode from '../../shaders/episode_stats.wgsl?raw';
 import {
+  COLSUM_GEOM,
   GEMM_GEOM,
   GEMM_SIMPLE_WG,
+  gemmWgGrid,
+  gemmWgShape,
   LOSS_ROWS_SERIAL,
   REDUCE_RUN_SERIAL,
   SERIAL_WG,
@@ -53,6 +56,7 @@ import {
   ReduceProgram,
   type GemmLayer,
 } from '../../src/backends/gpu/learn/kernels';
+import { fallbackKernels, fastest, kernelCandidates, kernelSetKey, median } from '../../src/backends/gpu/learn/tune';
 
 describe('workgroup counts', () => {
   it('covers every thread with the fewest groups', () => {
@@ -531,5 +535,94 @@ describe('learner reduction variants (serial on SwiftShader, tree elsewhere)', (
     expect(new FinalizeProgram(1, 'serial').spec.constants.LOSS_ROWS).toBe(LOSS_ROWS_SERIAL);
     expect(new FinalizeProgram(1, 'tree').spec.constants.LOSS_ROWS).toBe(256);
     expect(new FinalizeProgram(1, 'serial').workgroupSize).toBe(1);
+  });
+});
+
+describe("learner 'wg' GEMM, feature-major views and the kernel choice by timing", () => {
+  const layer = (inDim: number, outDim: number): GemmLayer => ({ inDim, outDim, wOffset: 0, bOffset: inDim * outDim, wT: 0, act: 1 });
+  const fm = (rows: number) => ({ stride: 1, offset: 0, colStride: rows });
+  it("'wg' shapes: 8 rows × 4/8/16 columns per lane in the row modes, 8 (4 for ≤ 4 outputs) × CB blocks in the weight mode", () => {
+    expect(gemmWgShape(false, 1 << 20, 64)).toEqual({ RB: 8, CB: 16, WG: 64, RED_LEN: 1 });
+    expect(gemmWgShape(false, 1 << 20, 8)).toMatchObject({ CB: 8 });
+    expect(gemmWgShape(false, 1 << 20, 2)).toMatchObject({ CB: 4 });
+    // weight mode: 16 lanes split the chunk's rows; their 8 × 16 blocks need 16 · 32 vec4 = 8 KiB of workgroup memory
+    expect(gemmWgShape(true, 64, 64)).toEqual({ RB: 8, CB: 16, WG: 16, RED_LEN: 512 });
+    expect(gemmWgShape(true, 2, 64)).toEqual({ RB: 4, CB: 16, WG: 16, RED_LEN: 256 });
+    expect(gemmWgShape(true, 64, 4)).toEqual({ RB: 8, CB: 4, WG: 16, RED_LEN: 128 });
+    for (const [M, N] of [[64, 64], [1, 1], [33, 36], [1024, 1024]]) expect(16 * gemmWgShape(true, M, N).RED_LEN).toBeLessThanOrEqual(16384);
+  });
+  it("'wg' grids: row blocks of RB·WG rows × column blocks along y; weight blocks × chunks along z", () => {
+    const s = gemmWgShape(false, 1 << 20, 64);
+    // 32768 rows / 512 = 64 row groups × 4 column blocks of 16
+    expect(gemmWgGrid(false, 32768, 64, s, 1)).toEqual([64, 4, 1]);
+    expect(gemmWgGrid(false, 1001, 63, s, 1)).toEqual([2, 4, 1]);
+    expect(gemmWgGrid(true, 33, 36, gemmWgShape(true, 33, 36), 3)).toEqual([5, 3, 3]);
+    expect(() => gemmWgGrid(false, 512 * 65536, 64, s, 1)).toThrow(/workgroups along x/);
+    const f = new GemmProgram('forward', layer(64, 64), fm(8192), fm(8192), fm(8192), 'wg');
+    expect(f.grid(8192, 1)).toEqual([16, 4, 1]);
+    expect(f.spec.entryPoint).toBe('main');
+    expect(f.spec.keyParts).toEqual({ variant: 'wg' });
+    expect(f.spec.code).toBe(LEARN_WGSL.gemmWg);
+    const w = new GemmProgram('weightGrad', layer(64, 64), fm(8192), fm(8192), { stride: 1, offset: 0 }, 'wg');
+    expect(w.spec.entryPoint).toBe('main_weight');
+    expect(w.workgroupSize).toBe(16);
+    expect(w.grid(8192, 8)).toEqual([8, 4, 8]);
+    for (const p of [f, w, new GemmProgram('inputGrad', layer(64, 2), fm(100), fm(100), fm(100), 'wg')]) {
+      expect(LEARN_WGSL.gemmWg).toMatch(new RegExp(`fn ${p.spec.entryPoint}\\(`));
+      const declared = new Set(parseWgslOverrides(LEARN_WGSL.gemmWg));
+      for (const k of Object.keys(p.spec.constants)) expect(declared.has(k), k).toBe(true);
+    }
+  });
+  it('GemmGeom carries column strides (feature-major views); every variant declares the same struct', () => {
+    expect(parseWgslStruct(LEARN_WGSL.gemmWg, 'GemmGeom')).toEqual(GEMM_GEOM.members());
+    const f = new GemmProgram('forward', layer(64, 64), fm(8192), { stride: 64, offset: 0 }, { stride: 3, offset: 2 }, 'wg');
+    const u = new Uint32Array(f.geometry());
+    const at = (k: string): number => u[GEMM_GEOM.field(k).offset / 4];
+    expect([at('S0_STRIDE'), at('S0_CS'), at('S1_STRIDE'), at('S1_CS'), at('D_STRIDE'), at('D_CS'), at('D_OFF')]).toEqual([1, 8192, 64, 1, 3, 1, 2]);
+  });
+  it('column sums of feature-major views read one column per invocation (no vec4 path)', () => {
+    expect(colsumVec4(64, 64, 0)).toBe(true);
+    expect(colsumVec4(64, 1, 0, 4096)).toBe(false);
+    const c = new ColsumProgram(64, fm(4096), 0, 'serial');
+    expect(c.spec.entryPoint).toBe('main_serial');
+    const u = new Uint32Array(c.geometry());
+    expect(u[COLSUM_GEOM.field('CS').offset / 4]).toBe(4096);
+    expect(u[COLSUM_GEOM.field('STRIDE').offset / 4]).toBe(1);
+    expect(parseWgslStruct(LEARN_WGSL.colsum, 'ColsumGeom')).toEqual(COLSUM_GEOM.members());
+  });
+  it('candidates: every GEMM × reduction variant, quad only with 4-lane subgroups, env overrides narrow them', () => {
+    const dev = (info: object, subgroups: boolean) => ({ adapterInfo: info, features: new Set(subgroups ? ['subgroups'] : []) }) as unknown as GPUDevice;
+    const keys = (d: GPUDevice) => kernelCandidates(d).map(kernelSetKey);
+    const prev = { g: process.env.POLICYGRAD_GEMM, r: process.env.POLICYGRAD_REDUCE };
+    try {
+      delete process.env.POLICYGRAD_GEMM;
+      delete process.env.POLICYGRAD_REDUCE;
+      expect(keys(dev({ subgroupMinSize: 8, subgroupMaxSize: 8 }, true))).toEqual(['wg/serial', 'wg/tree', 'simple/serial', 'simple/tree', 'tiled/serial', 'tiled/tree']);
+      expect(keys(dev({ subgroupMinSize: 4, subgroupMaxSize: 4 }, true))).toContain('quad/serial');
+      expect(keys(dev({ subgroupMinSize: 4, subgroupMaxSize: 4 }, false))).not.toContain('quad/serial');
+      process.env.POLICYGRAD_GEMM = 'simple';
+      expect(keys(dev({}, false))).toEqual(['simple/serial', 'simple/tree']);
+      process.env.POLICYGRAD_REDUCE = 'serial';
+      expect(keys(dev({}, false))).toEqual(['simple/serial']);
+      expect(fallbackKernels(dev({ description: 'NVIDIA' }, false))).toEqual({ gemm: 'simple', reductions: 'serial' });
+      delete process.env.POLICYGRAD_GEMM;
+      delete process.env.POLICYGRAD_REDUCE;
+      // the fallback (no timing possible) is the adapter-name rule
+      expect(fallbackKernels(dev({ description: 'NVIDIA' }, false))).toEqual({ gemm: 'tiled', reductions: 'tree' });
+      expect(fallbackKernels(dev({ architecture: 'swiftshader', subgroupMinSize: 4, subgroupMaxSize: 4 }, true))).toEqual({ gemm: 'quad', reductions: 'serial' });
+    } finally {
+      if (prev.g === undefined) delete process.env.POLICYGRAD_GEMM;
+      else process.env.POLICYGRAD_GEMM = prev.g;
+      if (prev.r === undefined) delete process.env.POLICYGRAD_REDUCE;
+      else process.env.POLICYGRAD_REDUCE = prev.r;
+    }
+  });
+  it('the fastest timed candidate wins; medians; untimed candidates are skipped', () => {
+    const c = [{ gemm: 'wg', reductions: 'serial' }, { gemm: 'simple', reductions: 'serial' }, { gemm: 'tiled', reductions: 'tree' }] as const;
+    expect(fastest(c, { 'wg/serial': 5, 'simple/serial': 3, 'tiled/tree': 9 })).toEqual(c[1]);
+    expect(fastest(c, { 'wg/serial': 5, 'tiled/tree': 5 })).toEqual(c[0]);
+    expect(fastest(c, { 'tiled/tree': Number.NaN })).toBeUndefined();
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
   });
 });

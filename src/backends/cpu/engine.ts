@@ -9,11 +9,13 @@
  *                 env.step(s, a, uniform4(seed, Env, e, k))   → r, terminated, truncated
  *                 nextValues[t] = V(real next obs)             before any auto-reset
  *                 done ⇒ record the episode, reset with uniform4(seed, Reset, e, k+1)
- *   update():   Ψ / advantages (src/estimators) → for epoch, minibatch: forward, per-sample loss
- *               derivatives (src/estimators/losses, src/policy/heads), backward (src/policy/mlp),
- *               clip (src/optim/clip), Adam (src/optim/adam); a non-finite loss, gradient or
- *               parameter rolls the whole update back to the parameters and optimiser state it
- *               started from.
+ *   update():   Ψ / advantages (src/estimators) → `learnerUpdate` (./update.ts, pure: for epoch,
+ *               minibatch: forward, per-sample loss derivatives, backward, clip, Adam); a non-finite
+ *               loss, gradient or parameter rolls the whole update back to the parameters and
+ *               optimiser state it started from.
+ * What an update does (Ψ kind, loss, epochs, critic λ, learning rate), the statistics, the snapshot
+ * checks and the exact-gradient comparison are the engine core's (src/backends/core.ts), shared with
+ * the GPU engine.
  *
  * k is the env's own step index (EnvDef contract in core/types.ts); every random draw is a pure
  * function of (seed, purpose, env, k), so the GPU engine reproduces the same stream.
@@ -21,35 +23,28 @@
  * workspace stays small.
  */
 import { numUpdatesOf, type Config } from '../../core/config';
-import { FeistelPermutation, Purpose, uniform4 } from '../../core/rng';
-import { CheckpointError } from '../../core/errors';
+import { Purpose, uniform4 } from '../../core/rng';
 import type {
   Engine, EngineSnapshot, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, StepResult, UpdateStats, VarianceStats,
 } from '../../core/types';
-import { makeEnv, tabularModelOf } from '../../envs';
+import { makeEnv } from '../../envs';
 import {
   netLayout, netSpecFor, type NetLayout,
 } from '../../policy/layout';
 import { initParams } from '../../policy/init';
-import { actorBackward, actorForward, createWorkspace, criticBackward, criticForward, type Workspace } from '../../policy/mlp';
+import { actorBackward, actorForward, createWorkspace, criticForward, type Workspace } from '../../policy/mlp';
 import {
-  categoricalEntropy, categoricalEntropyGrad, categoricalLogProb, categoricalLogProbGrad, categoricalSample,
-  gaussianEntropy, gaussianEntropyGrad, gaussianLogProb, gaussianLogProbGrad, gaussianSample,
+  categoricalLogProb, categoricalLogProbGrad, categoricalSample, gaussianLogProb, gaussianLogProbGrad, gaussianSample,
 } from '../../policy/heads';
 import { createRollout, type Rollout } from '../../estimators/rollout';
-import { computePsi, criticTargets, gae, psiKindFor, rewardToGo } from '../../estimators/returns';
+import { computePsi, criticTargets, gae, rewardToGo } from '../../estimators/returns';
 import { maskedMean, RunningMeanBaseline } from '../../estimators/baseline';
-import {
-  approxKl, criticLoss, klPenalty, lossTerm, normalizeAdvantages, outsideClip, pgLoss, ppoClipLoss, ppoTerm,
-} from '../../estimators/losses';
 import { estimatorStats, pickDirection } from '../../estimators/variance';
-import { exactGradient } from '../../estimators/exact';
-import { adamStep, createAdamState, type AdamState } from '../../optim/adam';
-import { clipByGlobalNorm } from '../../optim/clip';
-import { linearLr } from '../../optim/schedule';
-
-/** Samples per forward/backward chunk in the update (bounds the workspace). */
-const CHUNK = 1024;
+import { createAdamState, type AdamState } from '../../optim/adam';
+import {
+  assembleStats, attachExact, baselineScalars, exactReference, lrAt, shuffleStreamOf, updatePlan, validateSnapshot, type UpdatePlan,
+} from '../core';
+import { CHUNK, createLearnerScratch, learnerUpdate, type LearnerScratch, type LearnerUpdateOptions } from './update';
 
 export interface CpuEngineOptions {
   /** use this environment instead of `makeEnv(config.env)` (fault-injection tests) */
@@ -73,7 +68,9 @@ export class CpuEngine implements Engine {
   /** θ = [actor | critic] */
   params: Float32Array;
   adam: AdamState;
-  private grad: Float64Array;
+  /** what an update does (engine core) */
+  readonly plan: UpdatePlan;
+  private readonly learnOptions: LearnerUpdateOptions;
   private baseline: RunningMeanBaseline;
   private updates = 0;
   private envSteps = 0;
@@ -109,16 +106,13 @@ export class CpuEngine implements Engine {
   private stepOut: StepResult = { reward: 0, terminated: false, truncated: false };
   private psi: Float32Array;
   private targets: Float32Array;
-  private mbIdx: Uint32Array;
-  /** the minibatch's normalised advantages, compact (minibatch order), in float64 */
-  private mbAdv: Float64Array;
+  /** the learner's buffers (permutation, gathered minibatch, workspace, gradient) */
+  private learn: LearnerScratch;
   private cObs: Float32Array;
   private cAct: Float32Array;
   private cOut: Float32Array;
   private cDOut: Float32Array;
   private cDLogStd: Float32Array;
-  private cV: Float32Array;
-  private cDV: Float32Array;
   private backupParams: Float32Array;
   private backupM: Float32Array;
   private backupV: Float32Array;
@@ -139,7 +133,8 @@ export class CpuEngine implements Engine {
 
     this.params = initParams(this.layout, config.seed);
     this.adam = createAdamState(P);
-    this.grad = new Float64Array(P);
+    this.plan = updatePlan(config);
+    this.learnOptions = { ...this.plan, clip: config.clip, entCoef: config.entCoef, vfCoef: config.vfCoef, maxGradNorm: config.maxGradNorm, adamEps: config.adamEps, seed: config.seed };
     this.baseline = new RunningMeanBaseline(config.baselineDecay);
 
     this.envState = new Float32Array(N * stateDim);
@@ -159,15 +154,12 @@ export class CpuEngine implements Engine {
     this.curValues = new Float32Array(N);
     this.psi = new Float32Array(T * N);
     this.targets = new Float32Array(T * N);
-    this.mbIdx = new Uint32Array(T * N);
-    this.mbAdv = new Float64Array(T * N);
+    this.learn = createLearnerScratch(this.layout, T * N);
     this.cObs = new Float32Array(CHUNK * obsDim);
     this.cAct = new Float32Array(CHUNK * actDim);
     this.cOut = new Float32Array(CHUNK * hd);
     this.cDOut = new Float32Array(CHUNK * hd);
     this.cDLogStd = new Float32Array(CHUNK * hd);
-    this.cV = new Float32Array(CHUNK);
-    this.cDV = new Float32Array(CHUNK);
     this.backupParams = new Float32Array(P);
     this.backupM = new Float32Array(P);
     this.backupV = new Float32Array(P);
@@ -259,29 +251,23 @@ export class CpuEngine implements Engine {
     this.collected = true;
   }
 
-  /** The learning rate of the next update (CleanRL's linear annealing when enabled). */
-  private currentLr(): number {
-    const c = this.config;
-    return c.annealLr ? linearLr(c.lr, this.updates + 1, this.numUpdates) : c.lr;
-  }
-
   async update(): Promise<UpdateStats> {
     if (!this.collected) throw new Error('update() before collect()');
     const c = this.config;
+    const plan = this.plan;
     const ro = this.rollout;
     const B = this.N * this.T;
-    const kind = psiKindFor(c.algo);
-    const ppo = c.algo === 'ppo';
-    const lr = this.currentLr();
+    const kind = plan.psiKind;
+    const lr = lrAt(c, this.updates, this.numUpdates);
 
     // Ψ (policy signal) and critic targets
     if (kind === 'gae' || kind === 'actor-critic') {
-      gae(ro, c.gamma, kind === 'gae' ? c.lambda : 0, this.psi);
+      gae(ro, c.gamma, plan.targetLambda, this.psi);
       criticTargets(ro, this.psi, this.targets);
     } else {
       rewardToGo(ro, c.gamma, this.targets);
       computePsi(kind, ro, c.gamma, c.lambda, this.baseline.value, this.psi);
-      if (kind === 'reinforce-baseline') this.baseline.update(this.targets, B, ro.mask);
+      if (plan.runningBaseline) this.baseline.update(this.targets, B, ro.mask);
     }
 
     this.backupParams.set(this.params);
@@ -289,42 +275,9 @@ export class CpuEngine implements Engine {
     this.backupV.set(this.adam.v);
     const backupT = this.adam.t;
 
-    const epochs = ppo ? c.epochs : 1;
-    const M = ppo ? Math.min(c.minibatches, B) : 1;
-    let nonFinite = false;
-    let epochsRun = 0;
-    let clipCount = 0;
-    let clipTotal = 0;
-    const last = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, gradNorm: 0 };
-    outer: for (let epoch = 0; epoch < epochs; epoch++) {
-      const perm = new FeistelPermutation(B, c.seed, this.updates * epochs + epoch);
-      for (let i = 0; i < B; i++) this.mbIdx[i] = perm.at(i);
-      for (let m = 0; m < M; m++) {
-        const lo = Math.floor((m * B) / M);
-        const hi = Math.floor(((m + 1) * B) / M);
-        const s = this.minibatchGradient(lo, hi, ppo, ppo && c.normAdv);
-        clipCount += s.clipped;
-        clipTotal += hi - lo;
-        const norm = clipByGlobalNorm(this.grad, c.maxGradNorm);
-        last.policyLoss = s.policyLoss;
-        last.valueLoss = s.valueLoss;
-        last.entropy = s.entropy;
-        last.approxKl = s.approxKl;
-        last.gradNorm = norm;
-        if (!Number.isFinite(norm) || !Number.isFinite(s.policyLoss) || !Number.isFinite(s.valueLoss)) {
-          nonFinite = true;
-          break outer;
-        }
-        adamStep(this.params, this.grad, this.adam, lr, c.adamEps);
-        if (!allFinite(this.params)) {
-          nonFinite = true;
-          break outer;
-        }
-      }
-      epochsRun++;
-      if (ppo && c.targetKl > 0 && last.approxKl > c.targetKl) break;
-    }
-    if (nonFinite) {
+    const batch = { B, obs: this.obsBuf, actions: this.actBuf, logp: this.logpBuf, psi: this.psi, targets: this.targets };
+    const r = learnerUpdate(this.layout, this.params, this.adam, batch, this.learnOptions, lr, shuffleStreamOf(plan, this.updates), this.learn);
+    if (r.nonFinite) {
       // roll back to the last good parameters and optimiser state
       this.params.set(this.backupParams);
       this.adam.m.set(this.backupM);
@@ -333,109 +286,26 @@ export class CpuEngine implements Engine {
     }
     this.updates++;
     this.collected = false;
-    return {
-      update: this.updates,
-      envSteps: this.envSteps,
-      episodicReturn: this.epCount > 0 ? this.epSum / this.epCount : NaN,
-      episodicLength: this.epCount > 0 ? this.epLenSum / this.epCount : NaN,
-      episodicReturnMin: this.epCount > 0 ? this.epMin : NaN,
-      episodicReturnMax: this.epCount > 0 ? this.epMax : NaN,
-      episodes: this.epCount,
+    // the CPU engine reports approxKl and the clip fraction for PPO only
+    const ppo = plan.loss === 'ppo';
+    let clipped = 0;
+    let samples = 0;
+    for (const s of r.perMinibatch) {
+      if (ppo) clipped += s.clipped;
+      samples += s.rows;
+    }
+    const last = r.perMinibatch[r.perMinibatch.length - 1];
+    const ep = { sumReturn: this.epSum, sumLength: this.epLenSum, count: this.epCount, min: this.epMin, max: this.epMax };
+    return assembleStats(this.updates, this.envSteps, ep, {
       policyLoss: last.policyLoss,
       valueLoss: last.valueLoss,
       entropy: last.entropy,
-      approxKl: last.approxKl,
-      clipFrac: clipTotal > 0 ? clipCount / clipTotal : 0,
+      approxKl: ppo ? last.approxKl : 0,
+      clipFrac: samples > 0 ? clipped / samples : 0,
       gradNorm: last.gradNorm,
-      lr,
-      epochsRun,
-      nonFinite,
-    };
-  }
-
-  /**
-   * this.grad = ∇ of the minibatch loss over samples mbIdx[lo … hi):
-   *   ℓ = mean_b [ ℓ_pg + c_v ½(V − target)² − β H + β_KL k3 ]
-   * with ℓ_pg the PPO clipped surrogate (ppo) or −Ψ log π (the plain estimators).
-   */
-  private minibatchGradient(lo: number, hi: number, ppo: boolean, normAdv: boolean) {
-    const c = this.config;
-    const { layout, params, ws, env } = this;
-    const { obsDim, actDim } = env;
-    const hd = layout.headOutDim;
-    const head = layout.spec.head;
-    const ls = layout.logStdOffset;
-    const n = hi - lo;
-    const inv = 1 / n;
-    this.grad.fill(0);
-
-    // advantage normalisation over the minibatch (torch's unbiased std, CleanRL): mbAdv[j − lo]
-    if (normAdv) normalizeAdvantages(this.psi, this.mbIdx, lo, n, this.mbAdv);
-
-    const term = ppoTerm();
-    const lt = lossTerm();
-    const kl = lossTerm();
-    let pl = 0, vl = 0, ent = 0, akl = 0, clipped = 0;
-    for (let c0 = lo; c0 < hi; c0 += CHUNK) {
-      const cn = Math.min(CHUNK, hi - c0);
-      for (let j = 0; j < cn; j++) {
-        const i = this.mbIdx[c0 + j];
-        for (let d = 0; d < obsDim; d++) this.cObs[j * obsDim + d] = this.obsBuf[i * obsDim + d];
-        for (let d = 0; d < actDim; d++) this.cAct[j * actDim + d] = this.actBuf[i * actDim + d];
-      }
-      actorForward(layout, params, this.cObs, cn, ws, this.cOut);
-      this.cDOut.fill(0, 0, cn * hd);
-      this.cDLogStd.fill(0, 0, cn * hd);
-      for (let j = 0; j < cn; j++) {
-        const i = this.mbIdx[c0 + j];
-        const o = j * hd;
-        let logp: number;
-        let h: number;
-        if (head.kind === 'gaussian') {
-          logp = gaussianLogProb(this.cAct, j * actDim, this.cOut, o, params, ls, actDim);
-          h = gaussianEntropy(params, ls, actDim);
-        } else {
-          logp = categoricalLogProb(this.cOut, o, hd, this.cAct[j]);
-          h = categoricalEntropy(this.cOut, o, hd);
-        }
-        const adv = normAdv ? this.mbAdv[c0 + j - lo] : this.psi[i];
-        const old = this.logpBuf[i];
-        let dLogp: number;
-        if (ppo) {
-          ppoClipLoss(logp, old, adv, c.clip, term);
-          pl += term.value;
-          dLogp = term.grad;
-          if (outsideClip(logp, old, c.clip)) clipped++;
-          akl += approxKl(logp, old);
-          if (c.klCoef > 0) {
-            klPenalty(logp, old, c.klCoef, kl);
-            dLogp += kl.grad;
-          }
-        } else {
-          pgLoss(logp, adv, lt);
-          pl += lt.value;
-          dLogp = lt.grad;
-        }
-        ent += h;
-        // ∂ℓ/∂(head) = (∂ℓ/∂log π)·∂log π/∂(head) − β ∂H/∂(head), all ÷ n
-        if (head.kind === 'gaussian') {
-          gaussianLogProbGrad(this.cAct, j * actDim, this.cOut, o, params, ls, actDim, dLogp * inv, this.cDOut, o, this.cDLogStd, o);
-          gaussianEntropyGrad(actDim, -c.entCoef * inv, this.cDLogStd, o);
-        } else {
-          categoricalLogProbGrad(this.cOut, o, hd, this.cAct[j], dLogp * inv, this.cDOut, o);
-          if (c.entCoef > 0) categoricalEntropyGrad(this.cOut, o, hd, -c.entCoef * inv, this.cDOut, o);
-        }
-      }
-      actorBackward(layout, params, this.cObs, cn, ws, this.cDOut, this.grad, head.kind === 'gaussian' ? this.cDLogStd : null);
-      criticForward(layout, params, this.cObs, cn, ws, this.cV);
-      for (let j = 0; j < cn; j++) {
-        criticLoss(this.cV[j], this.targets[this.mbIdx[c0 + j]], lt);
-        vl += lt.value;
-        this.cDV[j] = c.vfCoef * lt.grad * inv;
-      }
-      criticBackward(layout, params, this.cObs, cn, ws, this.cDV, this.grad);
-    }
-    return { policyLoss: pl * inv, valueLoss: vl * inv, entropy: ent * inv, approxKl: akl * inv, clipped };
+      epochsRun: r.epochsRun,
+      nonFinite: r.nonFinite,
+    }, lr);
   }
 
   /**
@@ -530,13 +400,13 @@ export class CpuEngine implements Engine {
     }
     mask.fill(1);
 
-    // reference: the exact ∇J on the tiny envs (tabular actor = logits table at offset 0)
-    const model = tabularModelOf(env);
-    const reference = model ? Float64Array.from(exactGradient(model, params.subarray(0, Pa), c.gamma).grad) : undefined;
+    // reference: the exact ∇J on the tiny envs (engine core)
+    const reference = exactReference(env, params, Pa, c.gamma);
     const fallbackMean = new Float64Array(Pa);
     if (all.length) for (let g = 0; g < G; g++) for (let p = 0; p < Pa; p++) fallbackMean[p] += all[0][g * Pa + p] / G;
     const direction = pickDirection(reference, fallbackMean, Pa, new Float64Array(Pa));
-    kinds.forEach((kind, k) => results.push(estimatorStats(kind, all[k], G, Pa, direction, reference)));
+    kinds.forEach((kind, k) => results.push(estimatorStats(kind, all[k], G, Pa, direction)));
+    attachExact(results, reference, Pa);
     let steps = 0;
     if (opts.episodes === 'first') {
       for (let i = 0; i < B; i++) steps += mask[i];
@@ -569,19 +439,8 @@ export class CpuEngine implements Engine {
   }
 
   async restore(s: EngineSnapshot): Promise<void> {
-    const need = (name: string, len: number, ctor: Function) => {
-      const a = s.state[name];
-      if (!a || !(a instanceof ctor) || a.length !== len) {
-        throw new CheckpointError(`checkpoint does not fit this run: state ${name} must be ${ctor.name}[${len}] (was it saved with another env count or backend?)`);
-      }
-      return a;
-    };
     const { N, env } = this;
-    if (s.params.length !== this.paramCount) throw new CheckpointError(`checkpoint has ${s.params.length} parameters, the network has ${this.paramCount}`);
-    const envState = need('envState', N * env.stateDim, Float32Array);
-    const envStep = need('envStep', N, Uint32Array);
-    const epReturn = need('epReturn', N, Float64Array);
-    const epLength = need('epLength', N, Uint32Array);
+    const { envState, envStep, epReturn, epLength } = validateSnapshot(s, { paramCount: this.paramCount, numEnvs: N, stateDim: env.stateDim });
     this.params.set(s.params);
     this.adam.m.set(s.adamM);
     this.adam.v.set(s.adamV);
@@ -594,14 +453,10 @@ export class CpuEngine implements Engine {
     this.epLength.set(epLength);
     this.updates = s.update;
     this.envSteps = s.envSteps;
-    this.baseline.restore({ baseline: s.scalars.baseline ?? 0, baselineCount: s.scalars.baselineCount ?? 0 });
+    this.baseline.restore(baselineScalars(s));
     this.collected = false;
   }
 
   dispose(): void {}
 }
 
-function allFinite(a: Float32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
-}

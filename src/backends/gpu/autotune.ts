@@ -3,8 +3,10 @@
  * kernel variant, a learner kernel set, …) runs a few times on a small problem of the run's own shapes,
  * and the fastest is kept. The choice is cached per adapter and problem key — in a JSON file in Node
  * (`${POLICYGRAD_DRIVER_DIR or ~/.cache/policygrad}/tune.json`) and in IndexedDB in the browser — so a
- * second run on the same adapter and shapes starts at once. POLICYGRAD_TUNE=off in Node skips the cache
- * (always measure); a cached choice that is no longer a candidate is measured again.
+ * second run on the same adapter and shapes starts at once; a cached choice that is no longer a
+ * candidate is measured again. `tuneMode()` (POLICYGRAD_TUNE in Node): 'on' (default: measure once,
+ * cache), 'fresh' (measure every time, no cache) or 'off' (measure nothing: the adapter fallback, for
+ * tests that pin their kernels and must not spend seconds timing at every engine creation).
  *
  *   const r = await autotune(`rollout|${adapter.name}|${shapeKey}`, [
  *     { name: 'blocked', time: () => timeIt(...) },
@@ -34,6 +36,33 @@ export interface TuneResult {
   cached: boolean;
 }
 
+export type TuneMode = 'on' | 'fresh' | 'off';
+
+/** POLICYGRAD_TUNE (Node): 'on' (default), 'fresh' or 'off'; anything else is an error naming the choices. */
+export function tuneMode(env: Record<string, string | undefined> = isNode() ? process.env : {}): TuneMode {
+  const v = env.POLICYGRAD_TUNE;
+  if (v === undefined || v === '' || v === 'on') return 'on';
+  if (v === 'fresh' || v === 'off') return v;
+  throw new Error(`POLICYGRAD_TUNE=${v}: expected on, fresh or off`);
+}
+
+/**
+ * A choice for `key` among `names`: the store's, if it holds one of them; else `measure()`'s, which is
+ * then stored. For candidates that time themselves together (interleaved rounds, shared set-up).
+ */
+export async function cachedChoice(
+  key: string,
+  names: readonly string[],
+  measure: () => Promise<{ choice: string; times: Record<string, number>; store?: boolean }>,
+  store: TuneStore | null = defaultTuneStore(),
+): Promise<TuneResult> {
+  const hit = store ? await store.get(key).catch(() => undefined) : undefined;
+  if (hit !== undefined && names.includes(hit)) return { key, choice: hit, times: {}, cached: true };
+  const m = await measure();
+  if (store && m.store !== false) await store.set(key, m.choice).catch(() => {});
+  return { key, choice: m.choice, times: m.times, cached: false };
+}
+
 /** Median of the candidate's timings over `reps` runs (after one untimed warm-up run). */
 export async function medianTime(time: () => Promise<number>, reps: number): Promise<number> {
   await time();
@@ -53,22 +82,26 @@ export async function autotune(key: string, candidates: TuneCandidate[], opts: {
   if (candidates.length === 1) return { key, choice: candidates[0].name, times: {}, cached: false };
   const store = opts.store === undefined ? defaultTuneStore() : opts.store;
   const names = candidates.map((c) => c.name);
-  const hit = store ? await store.get(key).catch(() => undefined) : undefined;
-  if (hit !== undefined && names.includes(hit)) return { key, choice: hit, times: {}, cached: true };
-  const times: Record<string, number> = {};
-  let firstError: unknown;
-  for (const c of candidates) {
-    try {
-      times[c.name] = await medianTime(c.time, opts.reps ?? 3);
-    } catch (e) {
-      times[c.name] = NaN;
-      firstError ??= e;
-    }
-  }
-  const choice = fastest(times, names);
-  if (choice === undefined) throw firstError;
-  if (store) await store.set(key, choice).catch(() => {});
-  return { key, choice, times, cached: false };
+  return cachedChoice(
+    key,
+    names,
+    async () => {
+      const times: Record<string, number> = {};
+      let firstError: unknown;
+      for (const c of candidates) {
+        try {
+          times[c.name] = await medianTime(c.time, opts.reps ?? 3);
+        } catch (e) {
+          times[c.name] = NaN;
+          firstError ??= e;
+        }
+      }
+      const choice = fastest(times, names);
+      if (choice === undefined) throw firstError;
+      return { choice, times };
+    },
+    store,
+  );
 }
 
 /** The name with the smallest finite time, first listed on ties; undefined when none is finite. */
@@ -165,9 +198,9 @@ export class IdbTuneStore implements TuneStore {
   }
 }
 
-/** Node: the tune file (none with POLICYGRAD_TUNE=off); browser/worker: IndexedDB; else none. */
+/** Node: the tune file (none unless POLICYGRAD_TUNE is 'on'); browser/worker: IndexedDB; else none. */
 export function defaultTuneStore(): TuneStore | null {
-  if (isNode()) return process.env.POLICYGRAD_TUNE === 'off' ? null : new FileTuneStore(tuneFilePath());
+  if (isNode()) return tuneMode() === 'on' ? new FileTuneStore(tuneFilePath()) : null;
   if (typeof indexedDB !== 'undefined') return new IdbTuneStore();
   return null;
 }

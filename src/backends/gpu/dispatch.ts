@@ -234,8 +234,10 @@ export function planeLayout(count: number, elems: number, align = BINDING_OFFSET
 export const TRAJ_PLANES = ['logp', 'values', 'rewards', 'nextValues'] as const;
 export type TrajPlane = (typeof TRAJ_PLANES)[number];
 
-/** Floats per env in the episode-statistics buffer: (running return, Σ finished returns, Σ finished lengths, finished count). */
-/** per env: vec4 (running return, Σ finished returns, Σ finished lengths, count), vec4 (min, max finished return, 0, 0) */
+/**
+ * Floats per env in the episode-statistics buffer: vec4 (running return, Σ finished returns,
+ * Σ finished lengths, finished count), vec4 (min finished return, max finished return, 0, 0).
+ */
 export const EPISODE_FLOATS = 8;
 
 export interface RolloutShape {

@@ -22,22 +22,25 @@
  */
 import targetMeanCode from '../../../shaders/target_mean.wgsl?raw';
 import { numUpdatesOf, type Config } from '../../core/config';
-import { CheckpointError, DeviceLostError, UserError } from '../../core/errors';
+import { DeviceLostError, UserError } from '../../core/errors';
 import type { Engine, EngineSnapshot, KernelProfile, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, UpdateStats, VarianceStats } from '../../core/types';
-import { makeEnv, tabularModelOf } from '../../envs';
-import { exactGradient } from '../../estimators/exact';
+import { makeEnv } from '../../envs';
 import { RunningMeanBaseline } from '../../estimators/baseline';
-import { psiKindFor } from '../../estimators/returns';
-import { bias2, pickDirection, snr } from '../../estimators/variance';
-import { linearLr } from '../../optim/schedule';
+import { pickDirection, snr } from '../../estimators/variance';
 import { initParams } from '../../policy/init';
 import { netLayout, netSpecFor, type NetLayout } from '../../policy/layout';
+import {
+  assembleStats, attachExact, baselineScalars, exactReference, hasExactReference, lrAt, shuffleStreamOf, updatePlan, validateSnapshot, type UpdatePlan,
+} from '../core';
 import { acquireDevice, checkLimits, type AcquiredDevice, type AdapterChoice } from './device';
 import { EPISODE_FLOATS, StructLayout, UniformWriter } from './dispatch';
-import { GpuLearner, learnerOptionsFor, type LearnStats } from './learn/learner';
+import { GpuLearner, learnerOptionsFor } from './learn/learner';
+import { EMPTY_MAX, EMPTY_MIN, ENGINE_READBACK, EPISODE_RECORD, EPISODE_STATS_BYTES, readField, writeField } from './learn/layout';
+import { fallbackKernels, kernelCandidates, kernelSetKey, timeLearnerKernels, type KernelSet } from './learn/tune';
+import { autotune, cachedChoice, defaultTuneStore, timeSubmit, tuneMode, type TuneMode, type TuneStore } from './autotune';
 import { PipelineCache } from './pipeline-cache';
 import { Program } from './program';
-import { GpuRollout, rolloutConstants, type GpuRolloutOptions } from './rollout';
+import { GpuRollout, defaultRolloutVariant, rolloutConstants, rolloutVariantFromEnv, rolloutVariantsFor, type GpuRolloutOptions, type RolloutVariant } from './rollout';
 
 export interface GpuEngineOptions extends GpuRolloutOptions {
   /** a WebGPU entry point (navigator.gpu, or create([]) of the 'webgpu' package) */
@@ -50,6 +53,10 @@ export interface GpuEngineOptions extends GpuRolloutOptions {
   notice?: (msg: string) => void;
   /** per-kernel timing with timestamp queries (adds one small readback per collect) */
   profile?: boolean;
+  /** kernel choice by measurement (autotune.ts): default POLICYGRAD_TUNE, else 'on' */
+  tune?: TuneMode;
+  /** where measured choices persist (default: the tune file in Node, IndexedDB in the browser) */
+  tuneStore?: TuneStore | null;
 }
 
 /**
@@ -90,6 +97,84 @@ export async function createGpuEngine(config: Config, opts: GpuEngineOptions = {
   }
 }
 
+/**
+ * The rollout kernel variant for this run (rollout.ts ROLLOUT_VARIANTS offered for the network): each
+ * candidate runs a short rollout (the run's env count up to 4096, 16 steps) after a warm-up one, timed
+ * from submit to the drained queue, median of 3; cached per adapter, network and env-count bucket
+ * (autotune.ts). POLICYGRAD_ROLLOUT forces one; tuning 'off' takes the default variant.
+ */
+async function chooseRolloutVariant(e: GpuEngine, opts: GpuEngineOptions): Promise<{ choice: RolloutVariant; record: KernelProfile['choices'][string] }> {
+  const offered = rolloutVariantsFor(e.layout);
+  const forced = rolloutVariantFromEnv();
+  const mode = opts.tune ?? tuneMode();
+  if (offered.length === 1 || forced || mode === 'off') {
+    const v = forced && offered.includes(forced) ? forced : defaultRolloutVariant(e.layout);
+    return { choice: v, record: { choice: v, times: {}, cached: false } };
+  }
+  const c = e.config;
+  const envs = Math.min(c.numEnvs, 4096);
+  const bucket = 2 ** Math.ceil(Math.log2(Math.max(1, envs)));
+  const spec = e.layout.spec;
+  const key = `rollout|${e.where}|${e.env.name}|${spec.obsDim}-${spec.hidden.join('x')}-${spec.activation}-${JSON.stringify(spec.head)}|envs ${bucket}`;
+  const store = opts.tuneStore !== undefined ? opts.tuneStore : mode === 'on' ? defaultTuneStore() : null;
+  const probe = { ...c, numEnvs: envs, numSteps: 16 };
+  const r = await autotune(
+    key,
+    offered.map((v) => ({
+      name: v,
+      time: async () => {
+        const ro = await GpuRollout.create(e.device, e.cache, e.env, e.layout, probe, e.paramsBuf, { ...opts, variant: v });
+        try {
+          const init = e.device.createCommandEncoder();
+          ro.encodeInit(init);
+          e.device.queue.submit([init.finish()]);
+          return await timeSubmit(e.device, (enc) => ro.encodeCollect(enc));
+        } finally {
+          ro.destroy();
+        }
+      },
+    })),
+    { store },
+  );
+  return { choice: r.choice as RolloutVariant, record: { choice: r.choice, times: r.times, cached: r.cached } };
+}
+
+/**
+ * The learner's kernel set (GEMM × reduction variant) for this run: measured on the run's network and
+ * minibatch size (learn/tune.ts `timeLearnerKernels`), cached per adapter, network and row bucket
+ * (autotune.ts); with tuning 'off' the adapter fallback; POLICYGRAD_GEMM / POLICYGRAD_REDUCE narrow the
+ * candidates (both set: nothing to measure).
+ */
+async function chooseLearnerKernels(e: GpuEngine, opts: GpuEngineOptions): Promise<KernelSet & { record: KernelProfile['choices'][string] }> {
+  const c = e.config;
+  const d = e.device;
+  const candidates = kernelCandidates(d);
+  const byKey = new Map(candidates.map((k) => [kernelSetKey(k), k]));
+  const mode = opts.tune ?? tuneMode();
+  if (candidates.length === 1 || mode === 'off') {
+    const k = candidates.length === 1 ? candidates[0] : fallbackKernels(d);
+    return { ...k, record: { choice: kernelSetKey(k), times: {}, cached: false } };
+  }
+  const rows = Math.ceil((c.numEnvs * c.numSteps) / (c.algo === 'ppo' ? c.minibatches : 1));
+  const maxRows = 8192;
+  const bucket = 2 ** Math.ceil(Math.log2(Math.max(1, Math.min(rows, maxRows))));
+  const spec = e.layout.spec;
+  const key = `learner|${e.where}|${spec.obsDim}-${spec.hidden.join('x')}-${spec.activation}-${JSON.stringify(spec.head)}|rows ${bucket}`;
+  const store = opts.tuneStore !== undefined ? opts.tuneStore : mode === 'on' ? defaultTuneStore() : null;
+  const r = await cachedChoice(
+    key,
+    [...byKey.keys()],
+    async () => {
+      const ch = await timeLearnerKernels({ device: d, cache: e.cache, layout: e.layout, obsDim: e.env.obsDim, actDim: e.env.actDim, rows: bucket, candidates, maxRows });
+      // a fallback after failed timing is not a measurement: do not keep it
+      return { choice: kernelSetKey(ch), times: ch.times, store: ch.source === 'timed' };
+    },
+    store,
+  );
+  const k = byKey.get(r.choice) ?? fallbackKernels(d);
+  return { ...k, record: { choice: r.choice, times: r.times, cached: r.cached } };
+}
+
 export class GpuEngine implements Engine {
   readonly backend = 'gpu' as const;
   /** the adapter, e.g. "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6), software" */
@@ -105,13 +190,15 @@ export class GpuEngine implements Engine {
   readonly adamV: GPUBuffer;
   rollout!: GpuRollout;
   learner!: GpuLearner;
+  /** what an update does (engine core) */
+  readonly plan: UpdatePlan;
 
   private updates = 0;
   private envSteps = 0;
   private adamT = 0;
   private collected = false;
   private readonly baseline: RunningMeanBaseline;
-  /** episode stats (32 B: sums, min/max) + Σ targets, Σ valid (16 B) */
+  /** ENGINE_READBACK (learn/layout.ts): episode stats (sums, min/max) + Σ targets, Σ valid */
   private readonly staging: GPUBuffer;
   private readonly sums: GPUBuffer;
   private sumProg!: Program;
@@ -142,6 +229,7 @@ export class GpuEngine implements Engine {
     this.paramCount = this.layout.total;
     this.numUpdates = numUpdatesOf(config);
     this.baseline = new RunningMeanBaseline(config.baselineDecay);
+    this.plan = updatePlan(config);
     rolloutConstants(this.layout); // throws ConfigError on layers the kernel cannot hold
     checkLimits(config, this.device, this.env, this.paramCount);
     const d = this.device;
@@ -155,8 +243,8 @@ export class GpuEngine implements Engine {
     d.lost.then((info) => {
       if (!this.disposed) this.lost = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
     });
-    this.staging = d.createBuffer({ label: 'engine staging', size: 48, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.sums = d.createBuffer({ label: 'target sums', size: 16, usage: S });
+    this.staging = d.createBuffer({ label: 'engine staging', size: ENGINE_READBACK.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.sums = d.createBuffer({ label: 'target sums', size: ENGINE_READBACK.size - EPISODE_STATS_BYTES, usage: S });
     this.sumUniform = d.createBuffer({ label: 'target sums uniforms', size: SUM_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     d.queue.writeBuffer(this.sumUniform, 0, new UniformWriter(SUM_PARAMS).set('count', config.numEnvs * config.numSteps).data);
     this.wantProfile = Boolean(opts.profile && acquired.features.timestampQuery);
@@ -165,13 +253,17 @@ export class GpuEngine implements Engine {
   static async create(config: Config, acquired: AcquiredDevice, opts: GpuEngineOptions): Promise<GpuEngine> {
     const e = new GpuEngine(config, acquired, opts);
     const d = e.device;
-    e.rollout = await GpuRollout.create(d, e.cache, e.env, e.layout, config, e.paramsBuf, opts);
+    const variant = await chooseRolloutVariant(e, opts);
+    e.choices.rollout = variant.record;
+    e.rollout = await GpuRollout.create(d, e.cache, e.env, e.layout, config, e.paramsBuf, { ...opts, variant: variant.choice });
     const b = e.rollout.buffers;
+    // Ψ, loss, epochs and critic targets as the CPU engine: the engine core's plan (src/backends/core.ts)
     const options = learnerOptionsFor(config);
-    // critic targets as the CPU engine: GAE(λ)+V for gae, δ+V (λ = 0) for actor-critic, G_t (λ = 1) otherwise
-    const kind = psiKindFor(config.algo);
-    options.targetLambda = kind === 'gae' ? config.lambda : kind === 'actor-critic' ? 0 : 1;
+    const kernels = await chooseLearnerKernels(e, opts);
+    e.choices.learner = kernels.record;
     e.learner = await GpuLearner.create({
+      gemm: kernels.gemm,
+      reductions: kernels.reductions,
       device: d,
       cache: e.cache,
       layout: e.layout,
@@ -289,17 +381,11 @@ export class GpuEngine implements Engine {
   /** Per-kernel milliseconds of the last collect (timestamp queries) and update (wall clock). */
   lastProfile(): KernelProfile {
     const c = this.config;
-    const mb = c.algo === 'ppo' ? c.minibatches : 1;
     return {
       ms: { ...this.profileMs },
-      flops: profileFlops(this.layout, c.numSteps, c.numEnvs, mb),
+      flops: profileFlops(this.layout, c.numSteps, c.numEnvs, this.plan.minibatches),
       choices: { ...this.choices },
     };
-  }
-
-  private currentLr(): number {
-    const c = this.config;
-    return c.annealLr ? linearLr(c.lr, this.updates + 1, this.numUpdates) : c.lr;
   }
 
   async update(): Promise<UpdateStats> {
@@ -310,16 +396,14 @@ export class GpuEngine implements Engine {
   private async updateOnDevice(): Promise<UpdateStats> {
     const c = this.config;
     const d = this.device;
-    const lr = this.currentLr();
-    const ppo = c.algo === 'ppo';
-    const kind = psiKindFor(c.algo);
+    const lr = lrAt(c, this.updates, this.numUpdates);
     const t0 = performance.now();
     const enc = d.createCommandEncoder({ label: 'update' });
     const live = [this.paramsBuf, this.adamM, this.adamV];
     const bytes = this.paramCount * 4;
     live.forEach((b, i) => enc.copyBufferToBuffer(b, 0, this.backup[i], 0, bytes));
     if (this.query) this.query.labels = [];
-    this.learner.encodeUpdate(enc, { lr, shuffleStream: this.updates * (ppo ? c.epochs : 1), baseline: this.baseline.value }, this.query ? this.stamp : undefined);
+    this.learner.encodeUpdate(enc, { lr, shuffleStream: shuffleStreamOf(this.plan, this.updates), baseline: this.baseline.value }, this.query ? this.stamp : undefined);
     if (this.query) {
       const n = this.query.labels.length;
       enc.resolveQuerySet(this.query.set, 0, 2 * n, this.query.resolve, 0);
@@ -329,18 +413,19 @@ export class GpuEngine implements Engine {
     const pass = enc.beginComputePass({ label: 'target sums' });
     this.sumProg.dispatch(pass, this.sumGroup, 1);
     pass.end();
-    enc.copyBufferToBuffer(this.rollout.buffers.stats, 0, this.staging, 0, 32);
-    enc.copyBufferToBuffer(this.sums, 0, this.staging, 32, 16);
+    enc.copyBufferToBuffer(this.rollout.buffers.stats, 0, this.staging, 0, EPISODE_STATS_BYTES);
+    enc.copyBufferToBuffer(this.sums, 0, this.staging, EPISODE_STATS_BYTES, ENGINE_READBACK.size - EPISODE_STATS_BYTES);
     d.queue.submit([enc.finish()]);
     const [ls, raw] = await Promise.all([
       this.learner.readStats(),
       this.staging.mapAsync(GPUMapMode.READ).then(() => {
-        const r = new Float32Array(this.staging.getMappedRange().slice(0));
+        const r = this.staging.getMappedRange().slice(0);
         this.staging.unmap();
         return r;
       }),
     ]);
     if (this.query) this.profileMs = { ...this.profileMs, ...(await this.readProfile()), 'update-wall': performance.now() - t0 };
+    const field = (n: string) => readField(ENGINE_READBACK, raw, n);
     if (ls.nonFinite) {
       // as the CPU engine: the whole update is undone (the learner stopped at the faulty minibatch)
       const undo = d.createCommandEncoder({ label: 'roll back non-finite update' });
@@ -348,34 +433,14 @@ export class GpuEngine implements Engine {
       d.queue.submit([undo.finish()]);
       this.learner.setAdamStep(this.adamT);
     } else {
-      if (kind === 'reinforce-baseline' && raw[9] > 0) this.baseline.update(Float64Array.of(raw[8] / raw[9]), 1);
+      const valid = field('validCount');
+      if (this.plan.runningBaseline && valid > 0) this.baseline.update(Float64Array.of(field('targetSum') / valid), 1);
       this.adamT = ls.adamT;
     }
     this.updates++;
     this.collected = false;
-    const [sumRet, sumLen, count, min, max] = [raw[0], raw[1], raw[2], raw[4], raw[5]];
-    return this.stats(ls, lr, sumRet, sumLen, count, min, max);
-  }
-
-  private stats(ls: LearnStats, lr: number, sumRet: number, sumLen: number, count: number, min: number, max: number): UpdateStats {
-    return {
-      update: this.updates,
-      envSteps: this.envSteps,
-      episodicReturn: count > 0 ? sumRet / count : NaN,
-      episodicLength: count > 0 ? sumLen / count : NaN,
-      episodicReturnMin: count > 0 ? min : NaN,
-      episodicReturnMax: count > 0 ? max : NaN,
-      episodes: count,
-      policyLoss: ls.policyLoss,
-      valueLoss: ls.valueLoss,
-      entropy: ls.entropy,
-      approxKl: ls.approxKl,
-      clipFrac: ls.clipFrac,
-      gradNorm: ls.gradNorm,
-      lr,
-      epochsRun: ls.epochsRun,
-      nonFinite: ls.nonFinite,
-    };
+    const ep = { sumReturn: field('sumReturn'), sumLength: field('sumLength'), count: field('count'), min: field('min'), max: field('max') };
+    return assembleStats(this.updates, this.envSteps, ep, ls, lr);
   }
 
   async gradientEstimates(kinds: readonly EstimatorKind[], groups: number, opts: GradientEstimateOptions = {}): Promise<VarianceStats> {
@@ -385,24 +450,21 @@ export class GpuEngine implements Engine {
     const N = this.config.numEnvs;
     const G = Math.max(2, Math.min(groups, N));
     const Pa = this.layout.actorSize;
-    const model = tabularModelOf(this.env);
-    let reference: Float64Array | undefined;
-    if (model) {
-      const theta = await this.getParams();
-      reference = Float64Array.from(exactGradient(model, theta.subarray(0, Pa), this.config.gamma).grad);
-    }
+    const reference = hasExactReference(this.env) ? exactReference(this.env, await this.getParams(), Pa, this.config.gamma) : undefined;
     const direction = reference ? pickDirection(reference, undefined, Pa, new Float64Array(Pa)) : undefined;
     const r = await this.learner.gradientEstimates(kinds, G, { baseline: this.baseline.value, direction });
     // The learner averages over the T·n_g samples of a group; the estimator of the theory (and the CPU
     // engine) is the mean over the group's n_g trajectories of Σ_t ∇log π Ψ_t: scale by T (T² for the
     // trace). SNR is scale-free.
     const T = this.config.numSteps;
-    const estimators: EstimatorStats[] = r.estimators.map((s) => {
-      const mean = s.mean.map((x) => x * T);
-      const out: EstimatorStats = { kind: s.kind, mean, traceCov: s.traceCov * T * T, snr: snr(s.meanSqNorm, s.traceCov), projections: s.projections.map((x) => x * T) };
-      if (reference) out.bias2 = bias2(mean, reference, Pa);
-      return out;
-    });
+    const estimators: EstimatorStats[] = r.estimators.map((s) => ({
+      kind: s.kind,
+      mean: s.mean.map((x) => x * T),
+      traceCov: s.traceCov * T * T,
+      snr: snr(s.meanSqNorm, s.traceCov),
+      projections: s.projections.map((x) => x * T),
+    }));
+    attachExact(estimators, reference, Pa);
     return { groups: G, envSteps: N * this.config.numSteps, direction: r.direction, reference, estimators };
   }
 
@@ -451,25 +513,15 @@ export class GpuEngine implements Engine {
 
   async restore(snap: EngineSnapshot): Promise<void> {
     const N = this.config.numEnvs;
-    const need = <T extends Float32Array | Float64Array | Uint32Array>(name: string, len: number, ctor: new (n: number) => T): T => {
-      const a = snap.state[name];
-      if (!a || !(a instanceof ctor) || a.length !== len) {
-        throw new CheckpointError(`checkpoint does not fit this run: state ${name} must be ${ctor.name}[${len}] (was it saved with another env count or backend?)`);
-      }
-      return a as T;
-    };
-    if (snap.params.length !== this.paramCount) throw new CheckpointError(`checkpoint has ${snap.params.length} parameters, the network has ${this.paramCount}`);
-    const envState = need('envState', N * this.env.stateDim, Float32Array);
-    const envStep = need('envStep', N, Uint32Array);
-    const epReturn = need('epReturn', N, Float64Array);
-    need('epLength', N, Uint32Array);
-    // episode sums per env: (running return, finished returns, finished lengths, finished count)
+    const { envState, envStep, epReturn } = validateSnapshot(snap, { paramCount: this.paramCount, numEnvs: N, stateDim: this.env.stateDim });
+    // each env's EPISODE_RECORD: the running return; no finished episode yet, so sums 0 and min / max
+    // empty (the next rollout resets them anyway)
     const episode = new Float32Array(N * EPISODE_FLOATS);
     for (let e = 0; e < N; e++) {
-      episode[EPISODE_FLOATS * e] = epReturn[e];
-      // no finished episode yet: min / max start empty (the next rollout resets them anyway)
-      episode[EPISODE_FLOATS * e + 4] = 3.0e38;
-      episode[EPISODE_FLOATS * e + 5] = -3.0e38;
+      const at = e * EPISODE_RECORD.size;
+      writeField(EPISODE_RECORD, episode, 'runningReturn', epReturn[e], at);
+      writeField(EPISODE_RECORD, episode, 'min', EMPTY_MIN, at);
+      writeField(EPISODE_RECORD, episode, 'max', EMPTY_MAX, at);
     }
     const q = this.device.queue;
     const b = this.rollout.buffers;
@@ -483,7 +535,7 @@ export class GpuEngine implements Engine {
     this.adamT = snap.adamT;
     this.updates = snap.update;
     this.envSteps = snap.envSteps;
-    this.baseline.restore({ baseline: snap.scalars.baseline ?? 0, baselineCount: snap.scalars.baselineCount ?? 0 });
+    this.baseline.restore(baselineScalars(snap));
     this.collected = false;
   }
 
@@ -508,7 +560,7 @@ function portableState(stateDim: number, envState: Float32Array, envStep: Uint32
   const epReturn = new Float64Array(N);
   const epLength = new Uint32Array(N);
   for (let e = 0; e < N; e++) {
-    epReturn[e] = episode[EPISODE_FLOATS * e];
+    epReturn[e] = readField(EPISODE_RECORD, episode, 'runningReturn', e * EPISODE_RECORD.size);
     epLength[e] = envState[e * stateDim + stateDim - 1];
   }
   return { envState, envStep, epReturn, epLength };

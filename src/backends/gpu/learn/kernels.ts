@@ -13,6 +13,7 @@ import gemmWgsl from '../../../../shaders/learn/gemm.wgsl?raw';
 import gemmSimpleWgsl from '../../../../shaders/learn/gemm_simple.wgsl?raw';
 import gemmLanesWgsl from '../../../../shaders/learn/gemm_lanes.wgsl?raw';
 import gemmQuadsWgsl from '../../../../shaders/learn/gemm_quads.wgsl?raw';
+import gemmWgWgsl from '../../../../shaders/learn/gemm_wg.wgsl?raw';
 import lossWgsl from '../../../../shaders/learn/loss.wgsl?raw';
 import colsumWgsl from '../../../../shaders/learn/colsum.wgsl?raw';
 import reduceWgsl from '../../../../shaders/learn/reduce.wgsl?raw';
@@ -31,6 +32,8 @@ import {
   gemmBlock,
   gemmSimpleGrid,
   gemmTile,
+  gemmWgGrid,
+  gemmWgShape,
   gemmVariantFor,
   hasQuadSubgroups,
   LOSS_ROWS_SERIAL,
@@ -45,6 +48,7 @@ import {
   type GemmBlock,
   type GemmTile,
   type GemmVariant,
+  type GemmWgShape,
   type ReduceVariant,
 } from './layout';
 
@@ -63,6 +67,7 @@ export const LEARN_WGSL = {
   // directives first; the broadcasts run in whole quads (gemm_quads.wgsl says why), which the
   // uniformity analysis cannot prove
   gemmQuad: 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' + commonWgsl + gemmCommonWgsl + gemmQuadsWgsl + gemmSimpleWgsl,
+  gemmWg: commonWgsl + gemmCommonWgsl + gemmWgWgsl,
   loss: commonWgsl + lossWgsl,
   colsum: commonWgsl + colsumWgsl,
   reduce: commonWgsl + reduceWgsl,
@@ -85,22 +90,26 @@ export class ScanProgram extends Program {
   }
 }
 
-/** Minibatch gather (permutation or group-major order), one thread per row. */
+/**
+ * Minibatch gather (permutation or group-major order), one thread per row. `obsColStride` 0: mbObs
+ * row-major [rows][obsDim]; else feature-major, mbObs[k·obsColStride + j] (the 'wg' GEMM's layout,
+ * obsColStride = the workspace's row capacity).
+ */
 export class GatherProgram extends Program {
-  constructor(obsDim: number, actDim: number) {
+  constructor(obsDim: number, actDim: number, obsColStride = 0) {
     super({
       name: 'learn-gather',
       code: LEARN_WGSL.gather,
       entryPoint: 'main',
       bindings: [U('params'), R('ctrl'), R('obs'), R('act'), R('aux'), W('mbObs'), W('mbAct'), W('mbAux')],
-      constants: { OBS_DIM: obsDim, ACT_DIM: actDim },
+      constants: { OBS_DIM: obsDim, ACT_DIM: actDim, OBS_CS: obsColStride },
       workgroupSize: 256,
     });
   }
 }
 
 /** POLICYGRAD_REDUCE=serial|tree in the environment (Node) forces the reduction variant: for tests and A/B timings. */
-function reduceVariantFromEnv(): ReduceVariant | undefined {
+export function reduceVariantFromEnv(): ReduceVariant | undefined {
   const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.POLICYGRAD_REDUCE;
   if (v === undefined || v === '') return undefined;
   if (v !== 'serial' && v !== 'tree') throw new Error(`POLICYGRAD_REDUCE=${v}: expected 'serial' or 'tree'`);
@@ -136,10 +145,15 @@ export class AdvStatsProgram extends Program {
 export const GEMM_MODE = { forward: 0, inputGrad: 1, weightGrad: 2 } as const;
 export type GemmMode = keyof typeof GEMM_MODE;
 
-/** Where a matrix lives inside its buffer: row stride and column offset, in floats. */
+/**
+ * Where a matrix lives inside its buffer, in floats: element (row m, column k) at
+ * offset + m·stride + k·colStride. Row-major: colStride 1 (the default); feature-major (the 'wg'
+ * variant's activations): stride 1, colStride = the buffer's row capacity.
+ */
 export interface MatrixView {
   stride: number;
   offset: number;
+  colStride?: number;
 }
 
 /** A dense layer as the GEMM kernel sees it. */
@@ -170,11 +184,11 @@ export function resolveGemmVariant(device: GPUDevice, requested?: GemmVariant): 
   return v;
 }
 
-/** POLICYGRAD_GEMM=simple|quad|tiled in the environment (Node) forces a variant: for tests and A/B timings. */
-function gemmVariantFromEnv(): GemmVariant | undefined {
+/** POLICYGRAD_GEMM=simple|quad|tiled|wg in the environment (Node) forces a variant: for tests and A/B timings. */
+export function gemmVariantFromEnv(): GemmVariant | undefined {
   const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.POLICYGRAD_GEMM;
   if (v === undefined || v === '') return undefined;
-  if (v !== 'simple' && v !== 'quad' && v !== 'tiled') throw new Error(`POLICYGRAD_GEMM=${v}: expected 'simple', 'quad' or 'tiled'`);
+  if (v !== 'simple' && v !== 'quad' && v !== 'tiled' && v !== 'wg') throw new Error(`POLICYGRAD_GEMM=${v}: expected 'simple', 'quad', 'tiled' or 'wg'`);
   return v;
 }
 
@@ -194,6 +208,8 @@ export class GemmProgram extends Program {
   readonly tile: GemmTile;
   /** register block of the simple and quad variants */
   readonly block: GemmBlock;
+  /** block and lanes of the wg variant */
+  readonly wg: GemmWgShape;
   /** the variant this product runs (the requested one, or 'simple' for a small 'quad' weight gradient) */
   readonly variant: GemmVariant;
   constructor(
@@ -210,14 +226,27 @@ export class GemmProgram extends Program {
     const v = variant === 'quad' && ceilDiv(M, gemmBlock(M, N).RB) < 4 ? 'simple' : variant;
     const block = gemmBlock(M, N, v === 'quad');
     const tile = gemmTile(M, N);
-    super(GemmProgram.desc(mode, layer, v, block, tile));
+    const wg = gemmWgShape(mode === 'weightGrad', M, N);
+    super(GemmProgram.desc(mode, layer, v, block, tile, wg));
     this.variant = v;
     this.tile = tile;
     this.block = block;
+    this.wg = wg;
   }
 
-  private static desc(mode: GemmMode, layer: GemmLayer, variant: GemmVariant, block: GemmBlock, tile: GemmTile): ProgramDesc {
+  private static desc(mode: GemmMode, layer: GemmLayer, variant: GemmVariant, block: GemmBlock, tile: GemmTile, wg: GemmWgShape): ProgramDesc {
     const bindings = [U('params'), R('ctrl'), R('theta'), R('src0'), R('src1'), W('dst'), U('geom')];
+    if (variant === 'wg') {
+      return {
+        name: `learn-gemm-${mode}`,
+        code: LEARN_WGSL.gemmWg,
+        entryPoint: mode === 'weightGrad' ? 'main_weight' : 'main',
+        bindings,
+        constants: { MODE: GEMM_MODE[mode], W_T: layer.wT, ACT: layer.act, RB: wg.RB, CB: wg.CB, RED_LEN: wg.RED_LEN },
+        keyParts: { variant },
+        workgroupSize: wg.WG,
+      };
+    }
     if (variant !== 'tiled') {
       return {
         name: `learn-gemm-${mode}`,
@@ -264,7 +293,11 @@ export class GemmProgram extends Program {
       D_STRIDE: this.dst.stride,
       D_OFF: this.dst.offset,
       HAS_BIAS: l.bOffset >= 0 ? 1 : 0,
-      pad: 0,
+      S0_CS: this.src0.colStride ?? 1,
+      S1_CS: this.src1.colStride ?? 1,
+      D_CS: this.dst.colStride ?? 1,
+      pad0: 0,
+      pad1: 0,
     }).data;
   }
 
@@ -275,6 +308,10 @@ export class GemmProgram extends Program {
   grid(rows: number, chunks: number): [number, number, number] {
     const l = this.layer;
     const N = this.mode === 'forward' ? l.outDim : l.inDim;
+    if (this.variant === 'wg') {
+      const w = this.mode === 'weightGrad';
+      return gemmWgGrid(w, w ? l.outDim : rows, N, this.wg, chunks);
+    }
     if (this.variant !== 'tiled') {
       const quads = this.variant === 'quad';
       if (this.mode === 'weightGrad') return gemmSimpleGrid(l.outDim, l.inDim, this.block, chunks, this.workgroupSize, quads);
@@ -353,7 +390,7 @@ export class ColsumProgram extends Program {
   ) {
     const cb = cols <= 4 ? 4 : 64;
     const serial = variant === 'serial';
-    const vec4 = serial && colsumVec4(cols, src.stride, src.offset);
+    const vec4 = serial && colsumVec4(cols, src.stride, src.offset, src.colStride ?? 1);
     super({
       name: 'learn-colsum',
       code: LEARN_WGSL.colsum,
@@ -373,7 +410,7 @@ export class ColsumProgram extends Program {
     return [ceilDiv(this.cols, this.cb), 1, chunks];
   }
   geometry(): ArrayBuffer {
-    return new UniformWriter(COLSUM_GEOM).setAll({ COLS: this.cols, STRIDE: this.src.stride, OFF: this.src.offset, DST_OFF: this.dstOffset }).data;
+    return new UniformWriter(COLSUM_GEOM).setAll({ COLS: this.cols, STRIDE: this.src.stride, OFF: this.src.offset, DST_OFF: this.dstOffset, CS: this.src.colStride ?? 1, pad0: 0, pad1: 0, pad2: 0 }).data;
   }
   encode(pass: GPUComputePassEncoder, bg: GPUBindGroup, chunks: number): void {
     this.dispatchGrid(pass, bg, this.grid(chunks));

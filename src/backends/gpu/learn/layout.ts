@@ -81,9 +81,81 @@ export function psiKindId(kind: EstimatorKind): number {
 export const LOSS_MODE = { ppo: 0, pg: 1, score: 2 } as const;
 export type LossMode = keyof typeof LOSS_MODE;
 
-/** Per-minibatch statistics written by finalize.wgsl: stats[slot·STATS_FLOATS + k]. */
+/**
+ * Readbacks have named layouts like the uniforms: the host reads a field by name (`readField`,
+ * `statIndex`), never by a bare index. All fields are f32 unless said otherwise.
+ */
+
+/** Per-minibatch statistics written by finalize.wgsl: stats[slot·STATS_FLOATS + k], k = statIndex(field). */
 export const STATS_FIELDS = ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'clipFrac', 'gradNorm', 'applied', 'count'] as const;
-export const STATS_FLOATS = 8;
+export type StatsField = (typeof STATS_FIELDS)[number];
+export const LEARN_STATS = new StructLayout(STATS_FIELDS.map((f) => [f, 'f32'] as const));
+export const STATS_FLOATS = LEARN_STATS.size / 4;
+
+/** Float index of a statistics field within one minibatch slot: perMinibatch[slot·STATS_FLOATS + statIndex(f)]. */
+export function statIndex(field: StatsField): number {
+  return LEARN_STATS.field(field).offset / 4;
+}
+
+/** The "no finished episode" range of min / max return accumulators (rollout.wgsl NO_RANGE, episode_stats.wgsl). */
+export const EMPTY_MIN = 3.0e38;
+export const EMPTY_MAX = -3.0e38;
+
+/** One env's episode accumulators (rollout.wgsl, EPISODE_FLOATS floats per env). */
+export const EPISODE_RECORD = new StructLayout([
+  ['runningReturn', 'f32'],
+  ['sumReturn', 'f32'],
+  ['sumLength', 'f32'],
+  ['count', 'f32'],
+  ['min', 'f32'],
+  ['max', 'f32'],
+  ['pad0', 'f32'],
+  ['pad1', 'f32'],
+]);
+
+/**
+ * The GPU engine's per-update staging vector: the rollout's episode statistics (episode_stats.wgsl,
+ * 32 B; min / max are EMPTY_MIN / EMPTY_MAX when no episode finished) then the target sums of
+ * target_mean.wgsl (16 B: Σ target·valid, Σ valid).
+ */
+export const ENGINE_READBACK = new StructLayout([
+  ['sumReturn', 'f32'],
+  ['sumLength', 'f32'],
+  ['count', 'f32'],
+  ['pad0', 'f32'],
+  ['min', 'f32'],
+  ['max', 'f32'],
+  ['pad1', 'f32'],
+  ['pad2', 'f32'],
+  ['targetSum', 'f32'],
+  ['validCount', 'f32'],
+  ['pad3', 'f32'],
+  ['pad4', 'f32'],
+]);
+/** Bytes of ENGINE_READBACK written by episode_stats.wgsl (the rest: target sums). */
+export const EPISODE_STATS_BYTES = ENGINE_READBACK.field('targetSum').offset;
+
+/** Field `name` of a readback laid out as `layout` starting at byte `byteOffset` of `data` (scalars: f32, u32, i32). */
+export function readField(layout: StructLayout, data: ArrayBuffer | ArrayBufferView, name: string, byteOffset = 0): number {
+  const f = layout.field(name);
+  const view = ArrayBuffer.isView(data) ? new DataView(data.buffer, data.byteOffset, data.byteLength) : new DataView(data);
+  const at = byteOffset + f.offset;
+  if (f.type === 'f32') return view.getFloat32(at, true);
+  if (f.type === 'u32') return view.getUint32(at, true);
+  if (f.type === 'i32') return view.getInt32(at, true);
+  throw new Error(`readField: ${name} is a ${f.type}, not a scalar`);
+}
+
+/** Write field `name` (f32 / u32 / i32) of a record laid out as `layout` at byte `byteOffset` of `data`. */
+export function writeField(layout: StructLayout, data: ArrayBuffer | ArrayBufferView, name: string, value: number, byteOffset = 0): void {
+  const f = layout.field(name);
+  const view = ArrayBuffer.isView(data) ? new DataView(data.buffer, data.byteOffset, data.byteLength) : new DataView(data);
+  const at = byteOffset + f.offset;
+  if (f.type === 'f32') view.setFloat32(at, value, true);
+  else if (f.type === 'u32') view.setUint32(at, value, true);
+  else if (f.type === 'i32') view.setInt32(at, value, true);
+  else throw new Error(`writeField: ${name} is a ${f.type}, not a scalar`);
+}
 
 /** Per-workgroup partial sums of the loss kernel (same order as STATS_FIELDS' first five, then count). */
 export const LOSS_PARTIAL_FLOATS = 8;
@@ -174,9 +246,17 @@ export function gemmTile(M: number, N: number): GemmTile {
  *    several times faster than the tiled kernel;
  *  - 'quad'   (gemm_simple.wgsl + subgroup broadcasts): 'simple' where the 4 lanes of a subgroup share a
  *    column block and each loads a quarter of its B values; needs subgroups of exactly 4 lanes
- *    (SwiftShader's), about a fifth faster there.
+ *    (SwiftShader's), about a fifth faster there;
+ *  - 'wg'     (gemm_wg.wgsl): all lanes of a workgroup share a column block, whose weights they read at
+ *    workgroup-uniform addresses; each lane holds 8 rows × 16 columns, the lanes of a subgroup take
+ *    consecutive rows, and the learner keeps the minibatch's activations feature-major for it
+ *    (consecutive rows at consecutive addresses). Weight gradients: each lane sums its rows of the chunk
+ *    in registers, the lanes are summed in workgroup memory. For SIMD CPU drivers (lavapipe) and GPUs.
  */
-export type GemmVariant = 'simple' | 'quad' | 'tiled';
+export type GemmVariant = 'simple' | 'quad' | 'tiled' | 'wg';
+
+/** Every GEMM variant, in the order the tuner tries them. */
+export const GEMM_VARIANTS: readonly GemmVariant[] = ['wg', 'simple', 'quad', 'tiled'];
 
 /** What gemmVariantFor reads of an adapter. */
 export type AdapterTraits = Partial<Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description' | 'subgroupMinSize' | 'subgroupMaxSize'>>;
@@ -227,7 +307,50 @@ export function gemmSimpleGrid(M: number, N: number, block: GemmBlock, chunks: n
   return [x, y, chunks];
 }
 
-/** `struct GemmGeom` of gemm.wgsl. */
+/**
+ * Register block and lanes of the 'wg' variant. Row modes (M = rows): each of WG lanes holds RB rows
+ * (spaced WG apart) × CB columns, a workgroup covers RB·WG rows × CB columns and reads the block's
+ * weights at workgroup-uniform addresses. Weight mode (M = OUT): a workgroup owns an RB × CB block of dW
+ * and its WG lanes split the chunk's rows (RED_LEN = WG·RB·CB/4 vec4 of workgroup memory for their sums).
+ */
+export interface GemmWgShape {
+  RB: number;
+  CB: number;
+  WG: number;
+  RED_LEN: number;
+}
+
+/** Columns of a 'wg' block: 4, 8 or 16 by N's size. */
+function wgColumns(n: number): number {
+  return n <= 4 ? 4 : n <= 8 ? 8 : 16;
+}
+
+/** Lanes of the 'wg' variant: 64 in the row modes, 16 in the weight mode (8 KiB of lane sums for an 8 × 16 block). */
+export const GEMM_WG_LANES = 64;
+export const GEMM_WG_LANES_WEIGHT = 16;
+
+/** The 'wg' shape of a product: M = rows (row modes) or OUT (weightGrad), N its output columns. */
+export function gemmWgShape(weightMode: boolean, M: number, N: number): GemmWgShape {
+  const CB = wgColumns(N);
+  if (weightMode) {
+    const RB = M <= 4 ? 4 : 8;
+    const WG = GEMM_WG_LANES_WEIGHT;
+    return { RB, CB, WG, RED_LEN: (WG * RB * CB) / 4 };
+  }
+  return { RB: 8, CB, WG: GEMM_WG_LANES, RED_LEN: 1 };
+}
+
+/**
+ * Workgroups of the 'wg' variant. Row modes: (⌈rows/(RB·WG)⌉, ⌈N/CB⌉, 1); weight mode: (⌈OUT/RB⌉,
+ * ⌈IN/CB⌉, chunks). Throws beyond the per-dimension limit (2²⁵ rows).
+ */
+export function gemmWgGrid(weightMode: boolean, M: number, N: number, shape: GemmWgShape, chunks: number, maxPerDim = 65535): [number, number, number] {
+  const x = weightMode ? ceilDiv(M, shape.RB) : ceilDiv(M, shape.RB * shape.WG);
+  if (x > maxPerDim) throw new Error(`gemm 'wg': ${M} rows need ${x} workgroups along x (limit ${maxPerDim})`);
+  return [x, ceilDiv(N, shape.CB), weightMode ? chunks : 1];
+}
+
+/** `struct GemmGeom` of gemm_common.wgsl. */
 export const GEMM_GEOM = new StructLayout([
   ['IN', 'u32'],
   ['OUT', 'u32'],
@@ -240,7 +363,11 @@ export const GEMM_GEOM = new StructLayout([
   ['D_STRIDE', 'u32'],
   ['D_OFF', 'u32'],
   ['HAS_BIAS', 'u32'],
-  ['pad', 'u32'],
+  ['S0_CS', 'u32'],
+  ['S1_CS', 'u32'],
+  ['D_CS', 'u32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
 ]);
 
 /** `struct ColsumGeom` of colsum.wgsl. */
@@ -249,6 +376,10 @@ export const COLSUM_GEOM = new StructLayout([
   ['STRIDE', 'u32'],
   ['OFF', 'u32'],
   ['DST_OFF', 'u32'],
+  ['CS', 'u32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
+  ['pad2', 'u32'],
 ]);
 
 /**
@@ -308,9 +439,9 @@ export function colsumSerialWg(cols: number): number {
   return cols <= 4 ? 4 : cols <= 16 ? 16 : 64;
 }
 
-/** Whether the serial column sum can read 4 columns per vec4 load: cols, the row stride and the column offset all multiples of 4. */
-export function colsumVec4(cols: number, stride: number, offset: number): boolean {
-  return cols % 4 === 0 && stride % 4 === 0 && offset % 4 === 0;
+/** Whether the serial column sum can read 4 columns per vec4 load: a row-major view (colStride 1), cols, the row stride and the column offset all multiples of 4. */
+export function colsumVec4(cols: number, stride: number, offset: number, colStride = 1): boolean {
+  return colStride === 1 && cols % 4 === 0 && stride % 4 === 0 && offset % 4 === 0;
 }
 
 /** Workgroups of the serial column sum: ⌈cols/wg⌉ along x (cols: columns, or groups of 4 with colsumVec4), one chunk per z. */

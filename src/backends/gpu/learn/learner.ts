@@ -16,14 +16,20 @@
  *   target KL       CleanRL: after an epoch, stop if the last minibatch's mean k3 > targetKl
  *   variance        src/estimators/variance.ts (mean, trace of covariance, ‖m‖², projections)
  *
+ * Kernel sets (GEMM variant × reduction variant) are chosen by timing them on the run's shapes
+ * (timeLearnerKernels in tune.ts) and passed to `create`. With the 'wg' GEMM the minibatch's inputs and
+ * hidden activations / their gradients are feature-major ([column][row], Workspace.actView).
+ *
  * Usage:
- *   const learner = await GpuLearner.create({ device, cache, layout, obsDim, actDim, options, buffers });
+ *   const { gemm, reductions } = await timeLearnerKernels({ device, cache, layout, obsDim, actDim, rows });
+ *   const learner = await GpuLearner.create({ device, cache, layout, obsDim, actDim, options, buffers, gemm, reductions });
  *   const stats = await learner.update({ lr, shuffleStream });           // or encodeUpdate + readStats
  *   const v = await learner.gradientEstimates(['reinforce', 'gae'], 8, { baseline: 0 });
  */
 import type { NetLayout } from '../../../policy/layout';
 import type { EstimatorKind } from '../../../core/types';
 import type { Config } from '../../../core/config';
+import { updatePlan } from '../../core';
 import { randomWords, Purpose } from '../../../core/rng';
 import { alignTo, ceilDiv, UniformWriter, workgroups1D } from '../dispatch';
 import type { PipelineCache } from '../pipeline-cache';
@@ -53,7 +59,9 @@ import {
   psiKindId,
   splitCount,
   STATS_FLOATS,
+  statIndex,
   type LossMode,
+  type StatsField,
   type ReduceVariant,
   type GemmVariant,
 } from './layout';
@@ -110,29 +118,27 @@ export interface LearnerOptions {
 }
 
 /**
- * The learner options of a run. PPO: the config's epochs, minibatches, normAdv, clip, KL terms, GAE Ψ
- * and λ-return targets. The plain policy-gradient algorithms: one full-batch step (1 epoch, 1
- * minibatch), no normalisation, loss −Ψ log π with their own Ψ, critic on λ-return targets
- * (DESIGN.md: "target = G_t or Â_t + V(s_t)").
+ * The learner options of a run: the engine core's plan (src/backends/core.ts `updatePlan`: Ψ kind,
+ * loss, epochs, minibatches, normalisation, KL terms, critic target λ) plus the config's coefficients.
  */
 export function learnerOptionsFor(config: Config): LearnerOptions {
-  const ppo = config.algo === 'ppo';
+  const plan = updatePlan(config);
   return {
     numEnvs: config.numEnvs,
     numSteps: config.numSteps,
-    psiKind: ppo ? 'gae' : (config.algo as EstimatorKind),
-    loss: ppo ? 'ppo' : 'pg',
+    psiKind: plan.psiKind,
+    loss: plan.loss,
     gamma: config.gamma,
     lambda: config.lambda,
-    targetLambda: config.lambda,
-    epochs: ppo ? config.epochs : 1,
-    minibatches: ppo ? config.minibatches : 1,
-    normAdv: ppo ? config.normAdv : false,
+    targetLambda: plan.targetLambda,
+    epochs: plan.epochs,
+    minibatches: plan.minibatches,
+    normAdv: plan.normAdv,
     clip: config.clip,
     entCoef: config.entCoef,
     vfCoef: config.vfCoef,
-    klCoef: ppo ? config.klCoef : 0,
-    targetKl: ppo ? config.targetKl : 0,
+    klCoef: plan.klCoef,
+    targetKl: plan.targetKl,
     maxGradNorm: config.maxGradNorm,
     adamEps: config.adamEps,
     seed: config.seed,
@@ -155,7 +161,7 @@ export interface LearnStats {
   adamT: number;
   /** a non-finite loss or gradient appeared (that minibatch's step was skipped) */
   nonFinite: boolean;
-  /** per minibatch slot (epoch·M + m): STATS_FIELDS; NaN rows for minibatches not run */
+  /** per minibatch slot (epoch·M + m): STATS_FLOATS floats, field f at statIndex(f) (layout.ts LEARN_STATS); NaN rows for minibatches not run */
   perMinibatch: Float32Array;
 }
 
@@ -207,6 +213,8 @@ class Workspace {
   readonly nets: NetPlan[];
   readonly netW: number;
   readonly dW: number;
+  /** mbObs, hidden and dHidden feature-major (the 'wg' GEMM's layout) rather than row-major */
+  readonly featureMajor: boolean;
   private readonly bufs: GPUBuffer[] = [];
 
   constructor(
@@ -214,6 +222,7 @@ class Workspace {
     readonly rows: number,
     withCritic: boolean,
   ) {
+    this.featureMajor = l.gemm === 'wg';
     const d = l.device;
     const mk = (floats: number, label: string): GPUBuffer => {
       const b = d.createBuffer({ label: `learn ${label}`, size: Math.max(16, floats * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
@@ -243,6 +252,11 @@ class Workspace {
     };
     this.nets = [plan(L.actorLayers, L.actorTableOffset, L.headOutDim, 0, 0)];
     if (withCritic) this.nets.push(plan(L.criticLayers, L.criticTableOffset, 1, L.headOutDim, L.headOutDim + l.lsDim));
+  }
+
+  /** The view of an activation matrix (mbObs, hidden, dHidden) of `cols` columns in this workspace's layout. */
+  actView(cols: number): MatrixView {
+    return this.featureMajor ? { stride: 1, offset: 0, colStride: this.rows } : { stride: cols, offset: 0 };
   }
 
   destroy(): void {
@@ -338,9 +352,16 @@ export class GpuLearner {
     actDim: number;
     options: LearnerOptions;
     buffers: LearnerBuffers;
-    /** reduction variant; default: POLICYGRAD_REDUCE, else by the adapter (resolveReduceVariant) */
+    /**
+     * reduction variant: the engine passes the one timeLearnerKernels (tune.ts) chose; default:
+     * POLICYGRAD_REDUCE, else the adapter-name fallback (resolveReduceVariant)
+     */
     reductions?: ReduceVariant;
-    /** GEMM variant; default: POLICYGRAD_GEMM, else by the adapter (resolveGemmVariant) */
+    /**
+     * GEMM variant: the engine passes the one timeLearnerKernels (tune.ts) chose ('wg' also makes the
+     * minibatch's activations feature-major); default: POLICYGRAD_GEMM, else the adapter-name fallback
+     * (resolveGemmVariant)
+     */
     gemm?: GemmVariant;
   }): Promise<GpuLearner> {
     const l = new GpuLearner(args.device, args.cache, args.layout, args.obsDim, args.actDim, args.options, args.buffers, args.reductions);
@@ -371,7 +392,7 @@ export class GpuLearner {
     const paramsU = this.paramsU;
     const chunks = mode === 'train' ? this.splits : groups * (this.variance?.S ?? 1);
 
-    const gather = await new GatherProgram(this.obsDim, this.actDim).build(cache);
+    const gather = await new GatherProgram(this.obsDim, this.actDim, ws.featureMajor ? rows : 0).build(cache);
     const gBg = gather.bindGroup({ params: paramsU, ctrl, obs: b.obs, act: b.actions, aux: this.aux, mbObs: ws.mbObs, mbAct: ws.mbAct, mbAux: ws.mbAux });
     add('learn-gather', (pass) => gather.dispatch(pass, gBg, rows));
     if (mode === 'train') {
@@ -385,9 +406,9 @@ export class GpuLearner {
         const layer = net.layers[k];
         const last = k + 1 === net.layers.length;
         const xBuf = k === 0 ? ws.mbObs : net.hidden[k - 1];
-        const xView: MatrixView = { stride: layer.inDim, offset: 0 };
+        const xView = ws.actView(layer.inDim);
         const yBuf = last ? ws.net : net.hidden[k];
-        const yView: MatrixView = last ? { stride: ws.netW, offset: net.outCol } : { stride: layer.outDim, offset: 0 };
+        const yView: MatrixView = last ? { stride: ws.netW, offset: net.outCol } : ws.actView(layer.outDim);
         const p = await new GemmProgram('forward', layer, xView, xView, yView, this.gemm).build(cache);
         const bg = p.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: xBuf, src1: xBuf, dst: yBuf, geom: this.geomBuffer(p.geometry()) });
         add('learn-gemm-forward', (pass) => p.encode(pass, bg, rows, 1));
@@ -404,9 +425,9 @@ export class GpuLearner {
         const layer = net.layers[k];
         const last = k + 1 === net.layers.length;
         const dBuf = last ? ws.dOut : net.dHidden[k];
-        const dView: MatrixView = last ? { stride: ws.dW, offset: net.dCol } : { stride: layer.outDim, offset: 0 };
+        const dView: MatrixView = last ? { stride: ws.dW, offset: net.dCol } : ws.actView(layer.outDim);
         const xBuf = k === 0 ? ws.mbObs : net.hidden[k - 1];
-        const xView: MatrixView = { stride: layer.inDim, offset: 0 };
+        const xView = ws.actView(layer.inDim);
         const pw = await new GemmProgram('weightGrad', layer, dView, xView, { stride: 1, offset: 0 }, this.gemm).build(cache);
         const bw = pw.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: dBuf, src1: xBuf, dst: partial, geom: this.geomBuffer(pw.geometry()) });
         add('learn-gemm-weight-grad', (pass) => pw.encode(pass, bw, rows, chunks));
@@ -416,7 +437,7 @@ export class GpuLearner {
           add('learn-colsum', (pass) => pc.encode(pass, bc, chunks));
         }
         if (k > 0) {
-          const hView: MatrixView = { stride: layer.inDim, offset: 0 };
+          const hView = ws.actView(layer.inDim);
           const pd = await new GemmProgram('inputGrad', { ...layer, act: net.layers[k - 1].act }, dView, hView, hView, this.gemm).build(cache);
           const bd = pd.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: dBuf, src1: net.hidden[k - 1], dst: net.dHidden[k - 1], geom: this.geomBuffer(pd.geometry()) });
           add('learn-gemm-input-grad', (pass) => pd.encode(pass, bd, rows, 1));
@@ -574,15 +595,15 @@ export class GpuLearner {
     const at = (n: string): number => LEARN_CTRL.field(n).offset / 4;
     const per = new Float32Array(raw, LEARN_CTRL.size, this.slots * STATS_FLOATS);
     let last = -1;
-    for (let s = 0; s < this.slots; s++) if (!Number.isNaN(per[s * STATS_FLOATS])) last = s;
-    const pick = (k: number): number => (last >= 0 ? per[last * STATS_FLOATS + k] : NaN);
+    for (let s = 0; s < this.slots; s++) if (!Number.isNaN(per[s * STATS_FLOATS + statIndex('policyLoss')])) last = s;
+    const pick = (f: StatsField): number => (last >= 0 ? per[last * STATS_FLOATS + statIndex(f)] : NaN);
     return {
-      policyLoss: pick(0),
-      valueLoss: pick(1),
-      entropy: pick(2),
-      approxKl: pick(3),
-      clipFrac: pick(4),
-      gradNorm: pick(5),
+      policyLoss: pick('policyLoss'),
+      valueLoss: pick('valueLoss'),
+      entropy: pick('entropy'),
+      approxKl: pick('approxKl'),
+      clipFrac: pick('clipFrac'),
+      gradNorm: pick('gradNorm'),
       epochsRun: u32[at('epochsRun')],
       stepsApplied: u32[at('stepsApplied')],
       adamT: u32[at('adamT')],

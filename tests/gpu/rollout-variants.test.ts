@@ -1,0 +1,110 @@
+/**
+ * The rollout kernel's variants (rollout.ts ROLLOUT_VARIANTS): which are offered for a network on an
+ * adapter, and that every variant offered on this device writes the same rollout as the CPU engine
+ * (actions, rewards, flags and observations exactly for the first steps; log π and V within 1e-4) —
+ * for a net small enough that SwiftShader offers 'unrolled' too, and for the default 64-64 net, where
+ * it does not. (tests/gpu/rollout.test.ts covers the default variant in depth; POLICYGRAD_ROLLOUT
+ * forces one there.)
+ */
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/core/config';
+import { createCpuEngine } from '../../src/backends/cpu/engine';
+import { netLayout } from '../../src/policy/layout';
+import {
+  GpuRollout, ROLLOUT_VARIANTS, UNROLL_MAX_BLOCKS_SWIFTSHADER, rolloutBlocks, rolloutVariantsFor, unrolledNetWgsl,
+} from '../../src/backends/gpu/rollout';
+import { readBack, storageBuffer, useGpu, withScopes } from './helpers';
+
+const gpu = useGpu();
+const SS = { vendor: 'Google', description: 'SwiftShader Device (Subzero)' };
+const LVP = { vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' };
+
+describe('rollout variants offered', () => {
+  const small = netLayout({ obsDim: 4, hidden: [16, 16], activation: 'tanh', head: { kind: 'softmax', n: 2 } });
+  const big = netLayout({ obsDim: 4, hidden: [64, 64], activation: 'tanh', head: { kind: 'softmax', n: 2 } });
+  const huge = netLayout({ obsDim: 4, hidden: [256, 256], activation: 'tanh', head: { kind: 'softmax', n: 2 } });
+  it('prefers unrolled except on SwiftShader, and leaves it out above the block limits', () => {
+    expect(rolloutBlocks(big)).toBe(642);
+    expect(rolloutBlocks(small)).toBeLessThanOrEqual(UNROLL_MAX_BLOCKS_SWIFTSHADER);
+    expect(rolloutVariantsFor(big, LVP)).toEqual(['unrolled', 'loop']);
+    // no adapter info: as cautious as on SwiftShader
+    expect(rolloutVariantsFor(big)).toEqual(['loop']);
+    expect(rolloutVariantsFor(big, SS)).toEqual(['loop']);
+    expect(rolloutVariantsFor(small, SS)).toEqual(['loop', 'unrolled']);
+    expect(rolloutVariantsFor(huge, LVP)).toEqual(['loop']);
+    for (const l of [small, big, huge]) for (const info of [SS, LVP]) expect(rolloutVariantsFor(l, info)).toContain('loop');
+  });
+  it('generates one critic and one actor function with constant block indices', () => {
+    const code = unrolledNetWgsl(small);
+    expect(code.match(/fn net_critic/g)).toHaveLength(1);
+    expect(code.match(/fn net_actor/g)).toHaveLength(1);
+    expect(code).not.toMatch(/packed\[(?!\d+u\])/);
+    expect(code).toMatch(/packed\[\d+u\]/);
+  });
+});
+
+const CASES = [
+  { hidden: [16, 16], N: 40, T: 24 },
+  { hidden: [64, 64], N: 24, T: 16 },
+];
+
+describe.each(CASES)('every offered variant = CPU engine: cartpole hidden $hidden', (c) => {
+  it('writes the CPU rollout', async () => {
+    const ctx = gpu();
+    const d = ctx.device;
+    const cfg = validateConfig({ env: 'cartpole', numEnvs: c.N, numSteps: c.T, seed: 11, minibatches: 1, hidden: c.hidden });
+    const cpu = createCpuEngine(cfg);
+    await cpu.collect();
+    const ro = cpu.rollout;
+    const offered = rolloutVariantsFor(cpu.layout, (d as { adapterInfo?: GPUAdapterInfo }).adapterInfo);
+    expect(offered.length).toBeGreaterThan(0);
+    for (const variant of offered) {
+      expect(ROLLOUT_VARIANTS).toContain(variant);
+      await withScopes(d, async () => {
+        const params = storageBuffer(d, cpu.params, 'params');
+        const r = await GpuRollout.create(d, ctx.cache, cpu.env, cpu.layout, cfg, params, { variant });
+        expect(r.variant).toBe(variant);
+        const enc = d.createCommandEncoder();
+        r.encodeInit(enc);
+        r.encodeCollect(enc);
+        d.queue.submit([enc.finish()]);
+        const b = r.buffers;
+        const plane = async (p: GPUBufferBinding) => new Float32Array(await readBack(d, p.buffer, p.size!, p.offset!));
+        const actions = new Float32Array(await readBack(d, b.actions, r.sizes.actions));
+        const obs = new Float32Array(await readBack(d, b.obs, r.sizes.obs));
+        const logp = await plane(b.logp);
+        const values = await plane(b.values);
+        const nextValues = await plane(b.nextValues);
+        const rewards = await plane(b.rewards);
+        const flags = new Uint32Array(await readBack(d, b.flags, r.sizes.flags));
+        // follow each env until its first action differs (a sample flipped by float rounding: rare)
+        let compared = 0;
+        for (let e = 0; e < c.N; e++) {
+          for (let t = 0; t < c.T; t++) {
+            const i = t * c.N + e;
+            if (actions[i] !== cpu.actBuf[i]) break;
+            for (let j = 0; j < 4; j++) expect(Math.abs(obs[4 * i + j] - cpu.obsBuf[4 * i + j]), `${variant} obs t=${t} e=${e}`).toBeLessThan(1e-4);
+            expect(rewards[i]).toBe(ro.rewards[i]);
+            expect(flags[i], `${variant} flags t=${t} e=${e}`).toBe(ro.terminated[i] | (ro.truncated[i] << 1));
+            const near = (g: number, w: number) => Math.abs(g - w) <= 1e-4 * Math.abs(w) + 1e-5;
+            expect(near(logp[i], cpu.logpBuf[i]), `${variant} logp t=${t} e=${e}: ${logp[i]} vs ${cpu.logpBuf[i]}`).toBe(true);
+            expect(near(values[i], ro.values[i]), `${variant} value t=${t} e=${e}: ${values[i]} vs ${ro.values[i]}`).toBe(true);
+            expect(near(nextValues[i], ro.nextValues[i]), `${variant} nextValue t=${t} e=${e}`).toBe(true);
+            compared++;
+          }
+        }
+        expect(compared, variant).toBeGreaterThan(0.9 * c.N * c.T);
+        r.destroy();
+        params.destroy();
+      });
+    }
+  });
+  it('rejects a variant not offered', async () => {
+    const ctx = gpu();
+    const cfg = validateConfig({ env: 'cartpole', numEnvs: 8, numSteps: 4, seed: 1, minibatches: 1, hidden: [256, 256] });
+    const cpu = createCpuEngine(cfg);
+    const params = storageBuffer(ctx.device, cpu.params, 'params');
+    await expect(GpuRollout.create(ctx.device, ctx.cache, cpu.env, cpu.layout, cfg, params, { variant: 'unrolled' })).rejects.toThrow(/not offered/);
+    params.destroy();
+  });
+});
