@@ -62,7 +62,12 @@ describe('GPU engine = CPU engine', () => {
       expect([...pb]).toEqual([...pa]);
       expect(b.policyLoss).toBe(a.policyLoss);
       expect(b.update).toBe(a.update);
-      const prof = g.lastProfile().ms;
+      const full = g.lastProfile();
+      const prof = full.ms;
+      // one small readback per update (the learner's statistics + the episode sums), and the dispatches counted
+      expect(full.bytesReadPerUpdate).toBeGreaterThan(0);
+      expect(full.bytesReadPerUpdate).toBeLessThan(4096);
+      expect(full.dispatchesPerUpdate).toBeGreaterThan(10);
       if (ctx.acquired.features.timestampQuery) {
         // the tiny pack and stats kernels may read 0 ms at the clock's resolution (lavapipe: 65.5 µs ticks)
         for (const k of ['pack-weights', 'rollout', 'episode-stats']) expect(prof[k], k).toBeGreaterThanOrEqual(0);

@@ -39,7 +39,7 @@ import { EMPTY_MAX, EMPTY_MIN, ENGINE_READBACK, EPISODE_RECORD, EPISODE_STATS_BY
 import { fallbackKernels, kernelCandidates, kernelSetKey, timeLearnerKernels, type KernelSet } from './learn/tune';
 import { autotune, cachedChoice, defaultTuneStore, timeSubmit, tuneMode, type TuneMode, type TuneStore } from './autotune';
 import { PipelineCache } from './pipeline-cache';
-import { Program } from './program';
+import { dispatchCounter, Program } from './program';
 import { GpuRollout, defaultRolloutVariant, rolloutConstants, rolloutVariantFromEnv, rolloutVariantsFor, type GpuRolloutOptions, type RolloutVariant } from './rollout';
 
 export interface GpuEngineOptions extends GpuRolloutOptions {
@@ -210,6 +210,8 @@ export class GpuEngine implements Engine {
   private profileMs: Record<string, number> = {};
   /** kernel choices made at creation (autotune), for the profile */
   private choices: KernelProfile['choices'] = {};
+  /** dispatches recorded by the last collect and update */
+  private dispatches = { collect: 0, update: 0 };
   /** θ, m, v before the update in flight: a non-finite update is rolled back to them */
   private readonly backup: GPUBuffer[];
   private lost: string | null = null;
@@ -351,6 +353,7 @@ export class GpuEngine implements Engine {
 
   private async collectOnDevice(): Promise<void> {
     const d = this.device;
+    const dispatches0 = dispatchCounter.count;
     const enc = d.createCommandEncoder({ label: 'collect' });
     if (this.query) this.query.labels = [];
     this.rollout.encodeCollect(enc, this.query ? this.stamp : undefined);
@@ -359,6 +362,7 @@ export class GpuEngine implements Engine {
       enc.resolveQuerySet(this.query.set, 0, 2 * n, this.query.resolve, 0);
       enc.copyBufferToBuffer(this.query.resolve, 0, this.query.read, 0, 2 * n * 8);
     }
+    this.dispatches.collect = dispatchCounter.count - dispatches0;
     d.queue.submit([enc.finish()]);
     if (this.query) this.profileMs = await this.readProfile();
     this.envSteps += this.config.numEnvs * this.config.numSteps;
@@ -385,6 +389,9 @@ export class GpuEngine implements Engine {
       ms: { ...this.profileMs },
       flops: profileFlops(this.layout, c.numSteps, c.numEnvs, this.plan.minibatches),
       choices: { ...this.choices },
+      dispatchesPerUpdate: this.dispatches.collect + this.dispatches.update,
+      // one round trip per update: the learner's control block + statistics and the engine's episode sums
+      bytesReadPerUpdate: this.learner.readbackBytes + this.staging.size,
     };
   }
 
@@ -396,6 +403,7 @@ export class GpuEngine implements Engine {
   private async updateOnDevice(): Promise<UpdateStats> {
     const c = this.config;
     const d = this.device;
+    const dispatches0 = dispatchCounter.count;
     const lr = lrAt(c, this.updates, this.numUpdates);
     const t0 = performance.now();
     const enc = d.createCommandEncoder({ label: 'update' });
@@ -415,6 +423,7 @@ export class GpuEngine implements Engine {
     pass.end();
     enc.copyBufferToBuffer(this.rollout.buffers.stats, 0, this.staging, 0, EPISODE_STATS_BYTES);
     enc.copyBufferToBuffer(this.sums, 0, this.staging, EPISODE_STATS_BYTES, ENGINE_READBACK.size - EPISODE_STATS_BYTES);
+    this.dispatches.update = dispatchCounter.count - dispatches0;
     d.queue.submit([enc.finish()]);
     const [ls, raw] = await Promise.all([
       this.learner.readStats(),

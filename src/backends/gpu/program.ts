@@ -38,6 +38,9 @@ export interface ProgramDesc {
   workgroupSize: number;
 }
 
+/** Dispatches recorded by every Program so far (the engine's profile counts them per update). */
+export const dispatchCounter = { count: 0 };
+
 export class Program {
   readonly name: string;
   readonly workgroupSize: number;
@@ -106,6 +109,7 @@ export class Program {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y ?? 1, z ?? 1);
+    dispatchCounter.count++;
   }
 
   private need(): CachedPipeline {

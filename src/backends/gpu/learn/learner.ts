@@ -295,6 +295,8 @@ export class GpuLearner {
   private readonly partial: GPUBuffer;
   private readonly sq: GPUBuffer;
   private readonly staging: GPUBuffer;
+  /** bytes one update reads back to the host (the control block and per-minibatch statistics) */
+  readonly readbackBytes: number;
   private readonly own: GPUBuffer[] = [];
   private train!: Workspace;
   private trainSteps: Step[] = [];
@@ -341,6 +343,7 @@ export class GpuLearner {
     this.partial = mk(this.splits * this.P * 4, S, 'partial');
     this.sq = mk(ReduceProgram.sqCount(this.P, this.reductions) * 4, S, 'sq');
     this.staging = mk(LEARN_CTRL.size + this.slots * STATS_FLOATS * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
+    this.readbackBytes = this.staging.size;
   }
 
   /** Compile the pipelines and set up every bind group. */
