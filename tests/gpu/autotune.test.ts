@@ -30,7 +30,7 @@ describe('autotuned learner kernels', () => {
     expect(ca.times[ca.choice]).toBe(best);
     // the rollout kernel too: every variant offered for the net timed, the fastest kept
     const ra = a.lastProfile().choices.rollout;
-    const variants = rolloutVariantsFor(a.layout);
+    const variants = rolloutVariantsFor(a.layout, ctx.acquired.adapterInfo);
     expect(variants.length).toBeGreaterThan(1);
     expect(Object.keys(ra.times).sort()).toEqual([...variants].sort());
     expect(ra.times[ra.choice]).toBe(Math.min(...Object.values(ra.times)));

@@ -104,11 +104,13 @@ export async function createGpuEngine(config: Config, opts: GpuEngineOptions = {
  * (autotune.ts). POLICYGRAD_ROLLOUT forces one; tuning 'off' takes the default variant.
  */
 async function chooseRolloutVariant(e: GpuEngine, opts: GpuEngineOptions): Promise<{ choice: RolloutVariant; record: KernelProfile['choices'][string] }> {
-  const offered = rolloutVariantsFor(e.layout);
+  // the adapter's traits: on SwiftShader a large 'unrolled' kernel crashes the driver, so it is not offered there
+  const info = e.acquired.adapterInfo;
+  const offered = rolloutVariantsFor(e.layout, info);
   const forced = rolloutVariantFromEnv();
   const mode = opts.tune ?? tuneMode();
   if (offered.length === 1 || forced || mode === 'off') {
-    const v = forced && offered.includes(forced) ? forced : defaultRolloutVariant(e.layout);
+    const v = forced && offered.includes(forced) ? forced : defaultRolloutVariant(e.layout, info);
     return { choice: v, record: { choice: v, times: {}, cached: false } };
   }
   const c = e.config;

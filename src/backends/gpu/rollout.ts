@@ -134,7 +134,7 @@ export interface RolloutAdapterTraits {
 
 // SwiftShader, or an adapter not described (no info: the cautious choice, see rolloutVariantsFor)
 const isSwiftShader = (info?: RolloutAdapterTraits): boolean =>
-  !!info && /swiftshader/i.test(`${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`);
+  !info || /swiftshader/i.test(`${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`);
 
 /**
  * 4×4 weight blocks (W and b, actor + critic: Σ out4·(in4 + 1)) up to which 'unrolled' is offered.
