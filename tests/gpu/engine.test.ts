@@ -69,9 +69,9 @@ describe('GPU engine = CPU engine', () => {
       expect(full.bytesReadPerUpdate).toBeLessThan(4096);
       expect(full.dispatchesPerUpdate).toBeGreaterThan(10);
       if (ctx.acquired.features.timestampQuery) {
-        // the tiny pack and stats kernels may read 0 ms at the clock's resolution (lavapipe: 65.5 µs ticks)
+        // every rollout kernel is named; this small rollout may finish within one tick of the clock
+        // (lavapipe: 65.5 µs), so its time may read 0 — the learner's products below may not
         for (const k of ['pack-weights', 'rollout', 'episode-stats']) expect(prof[k], k).toBeGreaterThanOrEqual(0);
-        expect(prof.rollout).toBeGreaterThan(0);
         // every learner kernel of the first minibatch is named (tiny kernels may read 0 ms at the clock's resolution)
         for (const k of ['learn-scan', 'learn-gather', 'learn-gemm-forward', 'learn-loss', 'learn-gemm-weight-grad', 'learn-gemm-input-grad', 'learn-reduce', 'learn-finalize', 'learn-adam']) {
           expect(prof[k], k).toBeGreaterThanOrEqual(0);
