@@ -85,17 +85,11 @@ export interface EpisodeSums {
   max: number;
 }
 
+/** The losses and gradient norm of one minibatch (UpdateStats' fields of the same names). */
+export type LossStats = Pick<UpdateStats, 'policyLoss' | 'valueLoss' | 'entropy' | 'approxKl' | 'clipFrac' | 'gradNorm'>;
+
 /** The learner's statistics of one update (the last minibatch run's losses, CleanRL). */
-export interface LearnSummary {
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  approxKl: number;
-  clipFrac: number;
-  gradNorm: number;
-  epochsRun: number;
-  nonFinite: boolean;
-}
+export type LearnSummary = LossStats & Pick<UpdateStats, 'epochsRun' | 'nonFinite'>;
 
 export function assembleStats(update: number, envSteps: number, ep: EpisodeSums, ls: LearnSummary, lr: number): UpdateStats {
   const any = ep.count > 0;

@@ -3,6 +3,7 @@
  * pure function with its own finite-difference test, tests/unit/cpu-update.test.ts) run in float64 as
  * the reference, and random rollouts / GPU buffers for it.
  */
+import type { LossStats } from '../../src/backends/core';
 import { PhiloxStream, Purpose } from '../../src/core/rng';
 import type { EstimatorKind } from '../../src/core/types';
 import { computePsi, createRollout, criticTargets, gae, type Rollout } from '../../src/estimators';
@@ -80,14 +81,7 @@ export function logProbs(layout: NetLayout, theta: Float32Array, obs: Float32Arr
   return lp;
 }
 
-export interface CpuMinibatchStats {
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  approxKl: number;
-  clipFrac: number;
-  gradNorm: number;
-}
+export type CpuMinibatchStats = LossStats;
 
 export interface CpuUpdateResult {
   theta: Float32Array;

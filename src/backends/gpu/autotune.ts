@@ -63,13 +63,19 @@ export async function cachedChoice(
   return { key, choice: m.choice, times: m.times, cached: false };
 }
 
+/** Median of a non-empty list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /** Median of the candidate's timings over `reps` runs (after one untimed warm-up run). */
 export async function medianTime(time: () => Promise<number>, reps: number): Promise<number> {
   await time();
   const xs: number[] = [];
   for (let i = 0; i < reps; i++) xs.push(await time());
-  xs.sort((a, b) => a - b);
-  return xs[Math.floor(xs.length / 2)];
+  return median(xs);
 }
 
 /**
@@ -126,14 +132,18 @@ export class MemoryTuneStore implements TuneStore {
   }
 }
 
-function isNode(): boolean {
+export function isNode(): boolean {
   return typeof process !== 'undefined' && !!process.versions?.node;
+}
+
+/** policygrad's cache folder in Node (drivers, tune file): POLICYGRAD_DRIVER_DIR, else ~/.cache/policygrad. */
+export function cacheDir(env: Record<string, string | undefined> = isNode() ? process.env : {}): string {
+  return env.POLICYGRAD_DRIVER_DIR ?? `${env.XDG_CACHE_HOME ?? `${env.HOME ?? '/root'}/.cache`}/policygrad`;
 }
 
 /** The tune file of Node runs. */
 export function tuneFilePath(env: Record<string, string | undefined> = isNode() ? process.env : {}): string {
-  const base = env.POLICYGRAD_DRIVER_DIR ?? `${env.XDG_CACHE_HOME ?? `${env.HOME ?? '/root'}/.cache`}/policygrad`;
-  return `${base}/tune.json`;
+  return `${cacheDir(env)}/tune.json`;
 }
 
 /** A JSON file of key → choice (Node). Written atomically (temp file + rename); unreadable = empty. */

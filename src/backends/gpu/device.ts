@@ -14,6 +14,7 @@
 import type { Config } from '../../core/config';
 import { ConfigError, DeviceError } from '../../core/errors';
 import type { EnvDef } from '../../core/types';
+import { cacheDir, isNode } from './autotune';
 import { rolloutSizes } from './dispatch';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -33,8 +34,7 @@ export type AdapterChoice = (typeof ADAPTER_CHOICES)[number];
 /** Where scripts/install-lavapipe.sh puts the lavapipe ICD file (POLICYGRAD_LAVAPIPE_ICD overrides). */
 export function lavapipeIcdPath(env: Record<string, string | undefined> = isNode() ? process.env : {}): string {
   if (env.POLICYGRAD_LAVAPIPE_ICD) return env.POLICYGRAD_LAVAPIPE_ICD;
-  const base = env.POLICYGRAD_DRIVER_DIR ?? `${env.XDG_CACHE_HOME ?? `${env.HOME ?? '/root'}/.cache`}/policygrad`;
-  return `${base}/lavapipe/lvp_icd.json`;
+  return `${cacheDir(env)}/lavapipe/lvp_icd.json`;
 }
 
 /** The adapter asked for by POLICYGRAD_ADAPTER ('default' when unset); a bad value is a ConfigError. */
@@ -104,9 +104,6 @@ export interface AcquiredDevice {
   gpu: GPU;
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && !!process.versions?.node;
-}
 
 function stderr(msg: string): void {
   if (isNode()) process.stderr.write(`policygrad: ${msg}\n`);

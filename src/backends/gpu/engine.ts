@@ -97,6 +97,20 @@ export async function createGpuEngine(config: Config, opts: GpuEngineOptions = {
   }
 }
 
+/** The smallest power of two ≥ n (≥ 1): runs of similar size share a tuned choice. */
+const pow2Bucket = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+/** The cache key of a tuned choice: what was tuned, the adapter, the network, and `rest` (the sizes). */
+function tuneKey(e: GpuEngine, what: string, rest: string): string {
+  const spec = e.layout.spec;
+  return `${what}|${e.where}|${spec.obsDim}-${spec.hidden.join('x')}-${spec.activation}-${JSON.stringify(spec.head)}|${rest}`;
+}
+
+/** Where tuned choices persist: the caller's store, else the default one when tuning is 'on', else none. */
+function tuneStoreFor(opts: GpuEngineOptions, mode: TuneMode): TuneStore | null {
+  return opts.tuneStore !== undefined ? opts.tuneStore : mode === 'on' ? defaultTuneStore() : null;
+}
+
 /**
  * The rollout kernel variant for this run (rollout.ts ROLLOUT_VARIANTS offered for the network): each
  * candidate runs a short rollout (the run's env count up to 4096, 16 steps) after a warm-up one, timed
@@ -115,10 +129,8 @@ async function chooseRolloutVariant(e: GpuEngine, opts: GpuEngineOptions): Promi
   }
   const c = e.config;
   const envs = Math.min(c.numEnvs, 4096);
-  const bucket = 2 ** Math.ceil(Math.log2(Math.max(1, envs)));
-  const spec = e.layout.spec;
-  const key = `rollout|${e.where}|${e.env.name}|${spec.obsDim}-${spec.hidden.join('x')}-${spec.activation}-${JSON.stringify(spec.head)}|envs ${bucket}`;
-  const store = opts.tuneStore !== undefined ? opts.tuneStore : mode === 'on' ? defaultTuneStore() : null;
+  const key = tuneKey(e, 'rollout', `${e.env.name}|envs ${pow2Bucket(envs)}`);
+  const store = tuneStoreFor(opts, mode);
   const probe = { ...c, numEnvs: envs, numSteps: 16 };
   const r = await autotune(
     key,
@@ -159,10 +171,9 @@ async function chooseLearnerKernels(e: GpuEngine, opts: GpuEngineOptions): Promi
   }
   const rows = Math.ceil((c.numEnvs * c.numSteps) / (c.algo === 'ppo' ? c.minibatches : 1));
   const maxRows = 8192;
-  const bucket = 2 ** Math.ceil(Math.log2(Math.max(1, Math.min(rows, maxRows))));
-  const spec = e.layout.spec;
-  const key = `learner|${e.where}|${spec.obsDim}-${spec.hidden.join('x')}-${spec.activation}-${JSON.stringify(spec.head)}|rows ${bucket}`;
-  const store = opts.tuneStore !== undefined ? opts.tuneStore : mode === 'on' ? defaultTuneStore() : null;
+  const bucket = pow2Bucket(Math.min(rows, maxRows));
+  const key = tuneKey(e, 'learner', `rows ${bucket}`);
+  const store = tuneStoreFor(opts, mode);
   const r = await cachedChoice(
     key,
     [...byKey.keys()],

@@ -29,7 +29,7 @@
 import type { NetLayout } from '../../../policy/layout';
 import type { EstimatorKind } from '../../../core/types';
 import type { Config } from '../../../core/config';
-import { updatePlan } from '../../core';
+import { updatePlan, type LearnSummary } from '../../core';
 import { randomWords, Purpose } from '../../../core/rng';
 import { alignTo, ceilDiv, UniformWriter, workgroups1D } from '../dispatch';
 import type { PipelineCache } from '../pipeline-cache';
@@ -146,15 +146,7 @@ export function learnerOptionsFor(config: Config): LearnerOptions {
 }
 
 /** Statistics of one update, read back once. Losses are those of the last minibatch run (CleanRL). */
-export interface LearnStats {
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  approxKl: number;
-  clipFrac: number;
-  /** global gradient norm before clipping, last minibatch run */
-  gradNorm: number;
-  epochsRun: number;
+export interface LearnStats extends LearnSummary {
   /** Adam steps taken in this update */
   stepsApplied: number;
   /** Adam's step counter after the update */

@@ -12,6 +12,7 @@
 import type { NetLayout } from '../../../policy/layout';
 import { initParams } from '../../../policy';
 import type { PipelineCache } from '../pipeline-cache';
+import { fastest as fastestName, median } from '../autotune';
 import { gemmVariantFromEnv, reduceVariantFromEnv } from './kernels';
 import { GEMM_VARIANTS, gemmVariantFor, hasQuadSubgroups, reduceVariantFor, type AdapterTraits, type GemmVariant, type ReduceVariant } from './layout';
 import { GpuLearner, type LearnerBuffers, type LearnerOptions } from './learner';
@@ -64,22 +65,12 @@ export function fallbackKernels(device: GPUDevice): KernelSet {
   };
 }
 
-/** Median of a non-empty list. */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+export { median };
 
-/** The fastest candidate of `times` (ties: the earlier one in `order`). */
+/** The fastest candidate of `times` (ties: the earlier one in `order`; autotune.ts `fastest`). */
 export function fastest(order: readonly KernelSet[], times: Record<string, number>): KernelSet | undefined {
-  let best: KernelSet | undefined;
-  for (const k of order) {
-    const t = times[kernelSetKey(k)];
-    if (t === undefined || !Number.isFinite(t)) continue;
-    if (!best || t < times[kernelSetKey(best)]) best = k;
-  }
-  return best;
+  const best = fastestName(times, order.map(kernelSetKey));
+  return order.find((k) => kernelSetKey(k) === best);
 }
 
 /**
