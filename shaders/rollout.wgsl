@@ -14,9 +14,8 @@
 // Outputs are time-major [T][N] (index t·N + e). The time loop runs one critic evaluation per
 // iteration at ONE call site (V(o_t) when it is due — first step, after an auto-reset — else V(real o')
 // of the step just taken), then the actor and the env step when V(o_t) is known: drivers inline every
-// call, and a second critic call site would double the code of an unrolled net. That is the entry
-// `rollout` ('unrolled'); the 'loop' variant runs `rollout_two_sites` at the end of this file (the
-// kernel's time loop as it was before the variants: no slower than before on any driver).
+// call, and a second critic call site would double the code of an unrolled net. Both variants run this
+// entry point; they differ only in the nets appended below.
 // The nets are `net_critic(o) -> f32` and `net_actor(o, z)`, appended by rollout.ts per kernel variant
 // (ROLLOUT_VARIANTS): 'unrolled' — straight-line code generated for the network's shapes, activations
 // in named vec4 values, each 4×4 weight block read from `packed` at a constant index (dynamically
@@ -356,83 +355,3 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   episode[2u * e] = ep;
   episode[2u * e + 1u] = mm;
 }
-
-// BEGIN two-site entry: the 'loop' variant's time loop (today's kernel before the variants), two critic
-// call sites per step: V(o_t) when due, V(real o') always. rollout.ts cuts this section out of the
-// 'unrolled' variant's module (drivers may compile every entry point of a module, and there it would
-// inline the generated critic twice: minutes of LLVM time on lavapipe).
-@compute @workgroup_size(WG_SIZE)
-fn rollout_two_sites(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = thread_index(gid, nwg);
-  let n = ro.num_envs;
-  if (e >= n) { return; }
-  let seed = ro.seed;
-  let stride = ro.traj_stride;
-  var s: EnvState;
-  for (var j = 0u; j < ENV_STATE_DIM; j++) { s[j] = env_state[e * ENV_STATE_DIM + j]; }
-  var k = step_count[e];
-  var ep = episode[2u * e];
-  var mm = episode[2u * e + 1u];
-  if (ro.reset_stats != 0u) {
-    ep = vec4<f32>(ep.x, 0.0, 0.0, 0.0);
-    mm = NO_RANGE;
-  }
-  var o = env_observe(s);
-  // One critic evaluation per iteration, at one call site (drivers inline every call: a second site
-  // would double the code of an unrolled net). x is its input: o_t when V(o_t) is due (first step,
-  // after an auto-reset), else real o' of step t, whose nextValue is due.
-  var x = o;
-  var pending = false;
-  var done = false;
-  var v = 0.0;
-  var t = ro.t_begin;
-  var z = HeadVec();
-  loop {
-    let vx = critic_value(x);
-    var ready = true;
-    if (pending) {
-      traj[3u * stride + t * n + e] = vx;
-      t = t + 1u;
-      pending = false;
-      if (done) {
-        o = env_observe(s);
-        x = o;
-        ready = false;
-      } else {
-        o = x;
-        v = vx;
-      }
-    } else {
-      v = vx;
-    }
-    if (t >= ro.t_end) { break; }
-    if (ready) {
-      let i = t * n + e;
-      for (var j = 0u; j < ENV_OBS_DIM; j++) { obs_out[i * ENV_OBS_DIM + j] = o[j]; }
-      traj[stride + i] = v;
-      actor_out(o, &z);
-      let smp = sample_action(&z, rng_uniform4(seed, PURPOSE_ACTION, e, k, 0u));
-      for (var j = 0u; j < ENV_ACT_DIM; j++) { act_out[i * ENV_ACT_DIM + j] = smp.a[j]; }
-      traj[i] = smp.logp;
-      let len = s[ENV_STATE_DIM - 1u] + 1.0;
-      var real_o = o;
-      let r = env_step_autoreset(&s, smp.a, seed, e, k, &real_o);
-      k = k + 1u;
-      traj[2u * stride + i] = r.reward;
-      flags[i] = env_flags(r);
-      ep.x = ep.x + r.reward;
-      done = r.terminated || r.truncated;
-      if (done) {
-        mm = vec4<f32>(min(mm.x, ep.x), max(mm.y, ep.x), 0.0, 0.0);
-        ep = vec4<f32>(0.0, ep.y + ep.x, ep.z + len, ep.w + 1.0);
-      }
-      x = real_o;
-      pending = true;
-    }
-  }
-  for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[e * ENV_STATE_DIM + j] = s[j]; }
-  step_count[e] = k;
-  episode[2u * e] = ep;
-  episode[2u * e + 1u] = mm;
-}
-// END two-site entry

@@ -230,27 +230,6 @@ export function unrolledNetWgsl(layout: NetLayout): string {
   return lines.join('\n');
 }
 
-/**
- * The rollout entry point of each variant in rollout.wgsl: 'unrolled' the single-critic-site time loop
- * (`rollout`), 'loop' the two-site one (`rollout_two_sites`, the kernel as it was before the variants).
- */
-export const ROLLOUT_ENTRY: Readonly<Record<RolloutVariant, string>> = { unrolled: 'rollout', loop: 'rollout_two_sites' };
-
-const TWO_SITE_BEGIN = '// BEGIN two-site entry';
-const TWO_SITE_END = '// END two-site entry';
-
-/**
- * rollout.wgsl as the variant composes it: 'unrolled' without the two-site entry (drivers may compile
- * every entry point of a module, and there it would inline the generated critic twice).
- */
-export function rolloutKernelWgsl(variant: RolloutVariant): string {
-  if (variant === 'loop') return rolloutCode;
-  const a = rolloutCode.indexOf(TWO_SITE_BEGIN);
-  const b = rolloutCode.indexOf(TWO_SITE_END);
-  if (a < 0 || b < a) throw new Error('rollout.wgsl: the two-site entry markers are missing');
-  return rolloutCode.slice(0, a) + rolloutCode.slice(b + TWO_SITE_END.length);
-}
-
 /** The variant's `net_critic` / `net_actor` (appended to rollout.wgsl). */
 export function rolloutNetWgsl(layout: NetLayout, variant: RolloutVariant): string {
   if (variant === 'unrolled' && layout.actorLayers.length) return unrolledNetWgsl(layout);
@@ -381,10 +360,10 @@ export class GpuRollout {
     const constants = { ...mod.constants, ...rolloutConstants(this.layout) };
     const spec = this.layout.spec;
     const keyParts = { env: this.env.name, head: spec.head.kind, activation: spec.activation, hidden: spec.hidden.join('x') };
-    const code = mod.code + rolloutKernelWgsl(this.variant) + '\n' + rolloutNetWgsl(this.layout, this.variant);
+    const code = mod.code + rolloutCode + '\n' + rolloutNetWgsl(this.layout, this.variant);
     const desc = (entryPoint: string) => ({ name: `rollout:${entryPoint}`, code, entryPoint, bindings: ROLLOUT_BINDINGS, constants, keyParts: { ...keyParts, variant: this.variant }, workgroupSize: this.workgroupSize });
     [this.rolloutProg, this.initProg, this.statsProg, this.packProg] = await Promise.all([
-      new Program(desc(ROLLOUT_ENTRY[this.variant])).build(cache),
+      new Program(desc('rollout')).build(cache),
       new Program(desc('init_envs')).build(cache),
       new Program({
         name: 'episode-stats',
