@@ -44,7 +44,7 @@ struct LearnParams {
 }
 
 // Device-side control state of one update, written only by single-workgroup kernels (advstats,
-// finalize) and read by the others. `stop`: target-KL early stop reached (later minibatches are no-ops);
+// finalize, explained_variance) and read by the others. `stop`: target-KL early stop reached (later minibatches are no-ops);
 // `apply`: the current minibatch's Adam step is taken (finite gradient and not stopped).
 struct LearnCtrl {
   stop: u32,
@@ -61,8 +61,10 @@ struct LearnCtrl {
   advInvStd: f32,
   count: f32,
   invCount: f32,
-  pad0: u32,
-  pad1: u32,
+  // 1 − Var[R − V]/Var[R] of the update's batch (explained_variance.wgsl, once per update)
+  explainedVariance: f32,
+  // mean critic target of the batch, Σ R·valid / Σ valid (the same kernel; the variance pass's batch b)
+  targetMean: f32,
 }
 
 // psi kinds (EstimatorKind order in core/types.ts ESTIMATORS)

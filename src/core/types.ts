@@ -84,12 +84,20 @@ export interface UpdateStats {
   policyLoss: number;
   valueLoss: number;
   entropy: number;
+  /** mean k3 estimate of KL(π_old‖π) of the last minibatch run (PPO; NaN for the other algorithms: no trust region) */
   approxKl: number;
+  /** fraction of the update's samples (all minibatches run) with ratio outside [1−ε, 1+ε] (PPO; NaN otherwise) */
   clipFrac: number;
+  /** 1 − Var[R − V] / Var[R] over the update's batch: R the critic's targets, V the rollout's values (NaN if Var[R] = 0) */
+  explainedVariance: number;
   /** global gradient norm before clipping (last minibatch) */
   gradNorm: number;
   /** learning rate used in this update */
   lr: number;
+  /** GAE λ, entropy coefficient β and PPO clip ε in force for this update (live hyperparameters: Engine.setHyper) */
+  lambda: number;
+  entCoef: number;
+  clip: number;
   /** epochs actually run (PPO target-KL early stop can cut them) */
   epochsRun: number;
   /** true if a non-finite loss, gradient or parameter appeared (the update was not applied) */
@@ -109,6 +117,12 @@ export interface EstimatorStats {
   projections: Float64Array;
   /** ‖mean − reference‖² when a reference gradient is known */
   bias2?: number;
+  /** mean over groups of cos(ĝ_g, mean): how well one group's estimate points along the average */
+  cosineToMean?: number;
+  /** mean pairwise cos(ĝ_g, ĝ_h) over the G group estimates (with GradientEstimateOptions.cosine) */
+  pairwiseCosine?: number;
+  /** mean over groups of cos(ĝ_g, ∇J): against opts.reference, else the exact ∇J (with opts.cosine) */
+  cosineToReference?: number;
 }
 
 export interface VarianceStats {
@@ -150,6 +164,68 @@ export interface GradientEstimateOptions {
   episodes?: 'all' | 'first';
   /** the critic's λ for the 'gae' estimator (default: config.lambda) */
   lambda?: number;
+  /** also pairwiseCosine and cosineToReference (O(G²·P), so only when asked: the cosine-vs-samples lab) */
+  cosine?: boolean;
+  /** the target of cosineToReference where the engine knows no exact ∇J (a Monte-Carlo estimate) */
+  reference?: ArrayLike<number>;
+}
+
+/**
+ * π(·|s_t) at every step of a trajectory: a categorical's probabilities [T][n], or a diagonal Gaussian's
+ * mean [T][actDim] and (state-independent) σ [actDim].
+ */
+export type TrajectoryDist =
+  | { kind: 'categorical'; n: number; probs: Float32Array }
+  | { kind: 'gaussian'; mean: Float32Array; std: Float32Array };
+
+/**
+ * One env's steps of the last collected rollout (`Engine.trajectory`), for watching the agent act.
+ * Per step t (arrays [T] unless noted): the observation the action was taken in, the action, π(·|s_t)
+ * of the policy that collected the rollout, log π(a_t|s_t) as recorded, V(s_t), V(real s_{t+1}), r_t,
+ * the done flags and Â_t = GAE(γ, λ) of the run (bootstrapped where the rollout cuts an episode).
+ */
+export interface Trajectory {
+  envName: EnvName;
+  /** the env's index among the run's numEnvs */
+  env: number;
+  T: number;
+  obsDim: number;
+  actDim: number;
+  stateDim: number;
+  /** the env's own step index k of step 0 (core/rng.ts keys) */
+  k0: number;
+  gamma: number;
+  lambda: number;
+  /** [T][obsDim] */
+  obs: Float32Array;
+  /** [T][actDim] (discrete: the index as a float; box: the raw, unclipped sample) */
+  actions: Float32Array;
+  /**
+   * [T][stateDim] the env state each action was taken in, re-simulated on the host from the rollout's
+   * start state with the recorded actions and the engine's RNG (exact for the discrete envs; for the
+   * continuous ones `obs` is the record, the state may differ from the GPU's by float rounding)
+   */
+  states: Float32Array;
+  dist: TrajectoryDist;
+  /** log π(a_t|s_t) as the rollout recorded it */
+  logProb: Float32Array;
+  values: Float32Array;
+  nextValues: Float32Array;
+  rewards: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  advantages: Float32Array;
+}
+
+/** The hyperparameters that may change while a run trains (`Engine.setHyper`), by config field name. */
+export const LIVE_HYPER_FIELDS = ['lambda', 'lr', 'entCoef', 'clip'] as const;
+export type LiveHyperField = (typeof LIVE_HYPER_FIELDS)[number];
+export type LiveHyper = Partial<Pick<Config, LiveHyperField>>;
+
+/** A live change: `values` hold from update `update` (the first update that uses them) on. */
+export interface HyperChange {
+  update: number;
+  values: LiveHyper;
 }
 
 /** The one interface both backends implement (DESIGN.md "One engine, two backends"). */
@@ -170,6 +246,16 @@ export interface Engine {
    */
   gradientEstimates(kinds: readonly EstimatorKind[], groups: number, opts?: GradientEstimateOptions): Promise<VarianceStats>;
   getParams(): Promise<Float32Array>;
+  /**
+   * Change live hyperparameters (validated: ConfigError, nothing applied): the next update and every
+   * one after it uses them; `config` shows them. A new lr replaces the schedule's base lr (`lrAt`).
+   */
+  setHyper(values: LiveHyper): void;
+  /**
+   * Env `env`'s steps of the last collected rollout (still there after `update`; UserError before the
+   * first collect, after a restore, or for an index outside [0, numEnvs)). Reads back only that env's slice.
+   */
+  trajectory(env: number): Promise<Trajectory>;
   snapshot(): Promise<EngineSnapshot>;
   restore(s: EngineSnapshot): Promise<void>;
   /** wait until all work submitted to the backend has finished (GPU: the queue drains; timings need it) */

@@ -130,5 +130,43 @@ export function estimatorStats(
     projections: projections(grads, G, P, direction, new Float64Array(G)),
   };
   if (reference !== undefined) stats.bias2 = bias2(mean, reference, P);
+  stats.cosineToMean = meanCosineTo(grads, G, P, mean);
   return stats;
+}
+
+/**
+ * Cosine similarity ⟨a, b⟩ / (‖a‖ ‖b‖) of the first P entries (Ilyas et al., "A Closer Look at Deep
+ * Policy Gradients"). NaN when either vector is zero or not finite.
+ */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>, P: number, aOff = 0, bOff = 0): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let j = 0; j < P; j++) {
+    const x = a[aOff + j];
+    const y = b[bOff + j];
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  const d = Math.sqrt(aa) * Math.sqrt(bb);
+  return d > 0 && Number.isFinite(d) ? ab / d : NaN;
+}
+
+/**
+ * Average pairwise cosine similarity of G estimates (rows of grads, G·P):
+ *   (2 / (G(G−1))) Σ_{g<h} cos(ĝ_g, ĝ_h).   NaN if G < 2 or a pair is undefined.
+ */
+export function meanPairwiseCosine(grads: ArrayLike<number>, G: number, P: number): number {
+  if (G < 2) return NaN;
+  let s = 0;
+  for (let g = 0; g < G; g++) for (let h = g + 1; h < G; h++) s += cosine(grads, grads, P, g * P, h * P);
+  return s / ((G * (G - 1)) / 2);
+}
+
+/** Mean over the G rows of cos(ĝ_g, t): each group's estimate against one target (the groups' mean, ∇J). */
+export function meanCosineTo(grads: ArrayLike<number>, G: number, P: number, target: ArrayLike<number>): number {
+  let s = 0;
+  for (let g = 0; g < G; g++) s += cosine(grads, target, P, g * P, 0);
+  return s / G;
 }

@@ -6,7 +6,8 @@
  */
 import { validateConfig, type Config } from '../core/config';
 import { CheckpointError, ConfigError } from '../core/errors';
-import type { EngineSnapshot } from '../core/types';
+import type { EngineSnapshot, HyperChange } from '../core/types';
+import { validateLiveHyper } from '../backends/core';
 
 export const CHECKPOINT_FORMAT = 'policygrad-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -20,6 +21,11 @@ export interface Checkpoint {
   config: Config;
   paramCount: number;
   snapshot: EngineSnapshot;
+  /**
+   * The live hyperparameter changes of the run so far, oldest first (`config` already holds their
+   * values); optional in the file: checkpoints written before live changes existed have none.
+   */
+  changes?: HyperChange[];
 }
 
 type Typed = Float32Array | Float64Array | Uint32Array;
@@ -77,8 +83,24 @@ function decode(e: unknown, what: string): Typed {
   return out;
 }
 
-export function makeCheckpoint(config: Config, backend: string, paramCount: number, snapshot: EngineSnapshot): Checkpoint {
-  return { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, createdAt: new Date().toISOString(), backend, config, paramCount, snapshot };
+export function makeCheckpoint(config: Config, backend: string, paramCount: number, snapshot: EngineSnapshot, changes: HyperChange[] = []): Checkpoint {
+  return { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, createdAt: new Date().toISOString(), backend, config, paramCount, snapshot, changes };
+}
+
+/** The `changes` of a checkpoint file (absent: none), each one checked as a live change is. */
+function parseChanges(v: unknown): HyperChange[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new CheckpointError('checkpoint is corrupt: changes is not a list');
+  return v.map((c: unknown, i) => {
+    const { update, values } = (c ?? {}) as Partial<HyperChange>;
+    if (typeof update !== 'number' || !Number.isInteger(update) || update < 1) throw new CheckpointError(`checkpoint is corrupt: changes[${i}].update is not an integer ≥ 1`);
+    try {
+      return { update, values: validateLiveHyper(values) };
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CheckpointError(`checkpoint is corrupt: changes[${i}]: ${e.message}`);
+      throw e;
+    }
+  });
 }
 
 export function serializeCheckpoint(c: Checkpoint): string {
@@ -98,6 +120,7 @@ export function serializeCheckpoint(c: Checkpoint): string {
     adamV: encode(s.adamV),
     state: Object.fromEntries(Object.entries(s.state).map(([k, v]) => [k, encode(v)])),
     scalars: s.scalars,
+    changes: c.changes ?? [],
   });
 }
 
@@ -148,6 +171,7 @@ export function parseCheckpoint(text: string): Checkpoint {
     if (typeof v !== 'number') throw new CheckpointError(`checkpoint is corrupt: scalar ${k} is not a number`);
     scalars[k] = v;
   }
+  const changes = parseChanges(o.changes);
   return {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -165,6 +189,7 @@ export function parseCheckpoint(text: string): Checkpoint {
       state,
       scalars,
     },
+    changes,
   };
 }
 

@@ -3,7 +3,8 @@
  *
  *   for update = 1 … numUpdates:
  *     engine.collect()                      rollout of numEnvs × numSteps on the backend
- *     engine.gradientEstimates([Ψ], G)      every `varianceEvery` updates: variance of the gradient
+ *     engine.gradientEstimates(all Ψ, G)    every `varianceEvery` updates: variance and cosine of every
+ *                                           estimator on this rollout (the trained Ψ's: gradVariance, gradSnr)
  *     engine.update()                       advantages, losses, gradients, optimiser step(s)
  *     emit a MetricRow (fixed names in metrics.ts)
  *
@@ -11,21 +12,24 @@
  * page's fallback to the CPU engine when no GPU engine can be had).
  *
  * A lost WebGPU device (driver reset, `device.destroy()`) does not end the run: GPU runs keep the
- * engine's snapshot after every update; on a DeviceLostError the trainer builds a new engine (a new
- * device; the CPU engine if no GPU engine can be built), restores that snapshot and redoes the update,
- * so the run continues from the last update's parameters. `EngineOptions.notice` says so.
+ * engine's snapshot every `snapshotEvery` updates; on a DeviceLostError the trainer builds a new engine
+ * (a new device; the CPU engine if no GPU engine can be built), restores that snapshot, drops the rows
+ * after it (`onRewind`) and runs those updates again — the same RNG counters give the same rollouts.
+ * `EngineOptions.notice` says so. This is the one recovery path: the page's worker and the CLI use it.
  */
 import { numUpdatesOf, validateConfig, type Config } from '../core/config';
 import { CheckpointError, ConfigError, DeviceLostError, UserError } from '../core/errors';
-import type { Backend, Engine, EngineSnapshot } from '../core/types';
+import { ESTIMATORS, type Backend, type Engine, type EngineSnapshot, type Trajectory } from '../core/types';
 import { psiKindFor } from '../estimators/returns';
 import { linearLr } from '../optim/schedule';
 import { createCpuEngine } from '../backends/cpu/engine';
 import type { AdapterChoice } from '../backends/gpu/device';
 import { checkCompatible, makeCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint';
-import { meanOfLastEpisodes, type MetricRow } from './metrics';
+import { LIVE_HYPER_FIELDS, type HyperChange, type LiveHyper } from '../core/types';
+import { validateLiveHyper } from '../backends/core';
+import { ESTIMATOR_METRICS, meanOfLastEpisodes, unmeasuredEstimators, type MetricRow } from './metrics';
 
-export { numUpdatesOf };
+export { numUpdatesOf, validateLiveHyper };
 
 /** The run hit `maxFaults` consecutive non-finite updates; the engine holds the last good state. */
 export class NumericalFaultError extends UserError {
@@ -45,7 +49,20 @@ export interface EngineOptions {
   profile?: boolean;
   /** rebuild the engine after a lost device (default: createEngine(config) with these options) */
   rebuild?: (config: Config) => Promise<Engine>;
+  /**
+   * Engines on a device that can be lost: read the training state back every this many updates
+   * (default `SNAPSHOT_EVERY`); a lost device costs at most that many updates, which are run again.
+   */
+  snapshotEvery?: number;
+  /** a recovery went back to the snapshot after `update`: the rows after it are dropped and run again */
+  onRewind?: (update: number) => void;
 }
+
+/**
+ * How often a GPU run reads its whole training state back for device-loss recovery: a lost device is
+ * rare, a read-back of parameters, optimiser and env state after every update is not free.
+ */
+export const SNAPSHOT_EVERY = 10;
 
 /** How many device losses one run recovers from before giving up. */
 const MAX_RECOVERIES = 3;
@@ -156,9 +173,19 @@ export class Trainer {
   private wall0 = performance.now();
   private wallPrev = 0;
   private consecutiveFaults = 0;
-  /** GPU runs: the engine state after the last good update, to rebuild from after a lost device */
+  /** GPU runs: the engine state after a good update (every `snapshotEvery`), to rebuild from after a lost device */
   private lastGood: EngineSnapshot | null = null;
   private current: Engine;
+  /**
+   * Live hyperparameter changes (setHyper), oldest first; a resumed run's begin with its checkpoint's
+   * (already in its config: `inherited` of them). The summary, the checkpoint and `--set` replay them.
+   */
+  readonly changes: HyperChange[] = [];
+  private inherited = 0;
+  /** the live values this trainer started with (its own changes are folded onto them: liveAt) */
+  private baseHyper: Required<LiveHyper>;
+  /** the update being run now (null between updates): a change made meanwhile starts with the next */
+  private running: number | null = null;
 
   private constructor(
     readonly config: Config,
@@ -168,6 +195,7 @@ export class Trainer {
   ) {
     this.numUpdates = numUpdatesOf(config);
     this.current = engine;
+    this.baseHyper = { lambda: config.lambda, lr: config.lr, entCoef: config.entCoef, clip: config.clip };
   }
 
   /** The engine the run is on now (a new one after a recovered device loss). */
@@ -200,15 +228,19 @@ export class Trainer {
       throw e;
     }
     const t = new Trainer(config, engine, opts, c.snapshot.update);
+    t.changes.push(...(c.changes ?? []));
+    t.inherited = t.changes.length;
     await t.keepLastGood();
     const change = scheduleChange(c.config, config, c.snapshot.update);
     if (change) opts.notice?.(change);
     return t;
   }
 
-  /** Engines on a device that can be lost keep their state after each update. */
+  /** Engines on a device that can be lost keep their state every `snapshotEvery` updates (and at the start). */
   private async keepLastGood(): Promise<void> {
-    if (this.current.deviceLost) this.lastGood = await this.current.snapshot();
+    if (!this.current.deviceLost) return;
+    const every = Math.max(1, this.opts.snapshotEvery ?? SNAPSHOT_EVERY);
+    if (this.lastGood === null || this.updatesDone % every === 0 || this.done) this.lastGood = await this.current.snapshot();
   }
 
   /**
@@ -234,6 +266,14 @@ export class Trainer {
     }
     await engine.restore(snap);
     this.current = engine;
+    if (snap.update < this.updatesDone) {
+      // the updates after the snapshot are run again: their rows go
+      this.updatesDone = snap.update;
+      const keep = this.history.findIndex((r) => r.update > snap.update);
+      if (keep >= 0) this.history.length = keep;
+      this.consecutiveFaults = 0;
+      this.opts.onRewind?.(snap.update);
+    }
     const line = `${e.message}; continuing on ${where} from update ${snap.update}`;
     this.recoveries.push(line);
     say(line, 'warn');
@@ -249,16 +289,65 @@ export class Trainer {
   /** One rollout + update; returns its metric row (also appended to `history`). */
   async runUpdate(): Promise<MetricRow> {
     if (this.done) throw new UserError(`training is complete (${this.numUpdates} updates)`);
-    for (;;) {
-      try {
-        const row = await this.runUpdateOnce();
-        await this.keepLastGood();
-        return row;
-      } catch (e) {
-        if (!(e instanceof DeviceLostError)) throw e;
-        await this.recover(e);
+    try {
+      for (;;) {
+        try {
+          this.syncHyper();
+          this.running = this.updatesDone + 1;
+          const row = await this.runUpdateOnce();
+          await this.keepLastGood();
+          return row;
+        } catch (e) {
+          if (!(e instanceof DeviceLostError)) throw e;
+          await this.recover(e);
+        }
       }
+    } finally {
+      this.running = null;
     }
+  }
+
+  /**
+   * Live hyperparameters (issue #12): check `values` with the config field table (one ConfigError
+   * naming the field and its range; nothing applied), record them as a change from the first update
+   * that has not begun, and show them in `config`. The engine takes them as that update begins, so a
+   * change made while an update runs (the page's worker) starts with the next one. A new lr replaces
+   * the schedule's base lr (`lrAt`). Returns the change: { update: the first update using it, values }.
+   */
+  setHyper(values: LiveHyper): HyperChange {
+    const v = validateLiveHyper(values);
+    const update = this.firstUnstarted;
+    if (update > this.numUpdates) throw new UserError(`training is complete (${this.numUpdates} updates): no update is left to change`);
+    const last = this.changes.length > this.inherited ? this.changes[this.changes.length - 1] : undefined;
+    if (last?.update === update) Object.assign(last.values, v);
+    else this.changes.push({ update, values: { ...v } });
+    Object.assign(this.config, v);
+    return { update, values: v };
+  }
+
+  /** The first update that has not begun: a change made now holds from there (past numUpdates: none is left). */
+  get firstUnstarted(): number {
+    return (this.running ?? this.updatesDone) + 1;
+  }
+
+  /** The live values this trainer started with (a fresh run's update 1; a resumed run's checkpoint config). */
+  get startHyper(): Required<LiveHyper> {
+    return { ...this.baseHyper };
+  }
+
+  /** The live values update `u` runs with: the start's, then this trainer's own changes up to u. */
+  private liveAt(u: number): Required<LiveHyper> {
+    const v = { ...this.baseHyper };
+    for (const c of this.changes.slice(this.inherited)) if (c.update <= u) Object.assign(v, c.values);
+    return v;
+  }
+
+  /** Before an update: give the engine the live values of that update (after a change, or a rebuilt engine redoing older updates). */
+  private syncHyper(): void {
+    const want = this.liveAt(this.updatesDone + 1);
+    const diff: LiveHyper = {};
+    for (const k of LIVE_HYPER_FIELDS) if (this.engine.config[k] !== want[k]) diff[k] = want[k];
+    if (Object.keys(diff).length > 0) this.engine.setHyper(diff);
   }
 
   private async runUpdateOnce(): Promise<MetricRow> {
@@ -266,22 +355,29 @@ export class Trainer {
     await this.engine.collect();
     let gradVariance = NaN;
     let gradSnr = NaN;
+    const compared = unmeasuredEstimators();
     const every = this.config.varianceEvery;
     if (every > 0 && this.updatesDone % every === 0) {
-      const v = await this.engine.gradientEstimates([psiKindFor(this.config.algo)], this.config.varianceGroups);
-      gradVariance = v.estimators[0].traceCov;
-      gradSnr = v.estimators[0].snr;
+      // every Ψ on this rollout (common random numbers), whichever one trains
+      const v = await this.engine.gradientEstimates(ESTIMATORS, this.config.varianceGroups);
+      for (const e of v.estimators) {
+        compared[ESTIMATOR_METRICS[e.kind].variance] = e.traceCov;
+        compared[ESTIMATOR_METRICS[e.kind].cosine] = e.cosineToMean ?? NaN;
+      }
+      const trained = v.estimators.find((e) => e.kind === psiKindFor(this.config.algo))!;
+      gradVariance = trained.traceCov;
+      gradSnr = trained.snr;
     }
     const s = await this.engine.update();
     this.updatesDone = s.update;
     const t1 = performance.now();
-    const { epochsRun: _epochsRun, ...stats } = s;
     const row: MetricRow = {
-      ...stats,
+      ...s,
       wallS: (t1 - this.wall0) / 1000,
       sps: (this.config.numEnvs * this.config.numSteps) / Math.max(1e-9, (t1 - t0) / 1000),
       gradVariance,
       gradSnr,
+      ...compared,
     };
     this.wallPrev = row.wallS;
     this.history.push(row);
@@ -320,8 +416,13 @@ export class Trainer {
     };
   }
 
+  /** Env `env`'s steps of the last rollout (Engine.trajectory): what the page's agent view plays back. */
+  async trajectory(env: number): Promise<Trajectory> {
+    return this.engine.trajectory(env);
+  }
+
   async checkpoint(): Promise<Checkpoint> {
-    return makeCheckpoint(this.config, this.engine.backend, this.engine.paramCount, await this.engine.snapshot());
+    return makeCheckpoint(this.config, this.engine.backend, this.engine.paramCount, await this.engine.snapshot(), this.changes.map((c) => ({ update: c.update, values: { ...c.values } })));
   }
 
   dispose(): void {

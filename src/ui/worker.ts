@@ -3,14 +3,17 @@
  * of ./protocol.ts and is a thin caller of src/train: `startTrainer` chooses the backend (navigator.gpu
  * when WebGPU works in the worker; else, or when the GPU engine cannot start, the CPU engine, and the
  * page is told why), `VarianceLab` is the variance lab's procedure (as `policygrad variance`'s), and
- * `measure` is the benchmark's measuring loop (as `policygrad bench`'s). A lost GPU device is reported
- * and the run continues on the CPU engine from its last checkpoint.
+ * `measure` is the benchmark's measuring loop (as `policygrad bench`'s). A lost GPU device is the
+ * Trainer's to recover from (src/train/trainer.ts: a new GPU device, else the CPU engine, from its last
+ * snapshot); the worker only tells the page (notices, `train-rewind`, `train-backend`).
  */
 /// <reference lib="webworker" />
 import { validateConfig } from '../core/config';
-import { ConfigError, DeviceError, UserError } from '../core/errors';
-import type { Backend, Engine } from '../core/types';
+import { ConfigError, UserError } from '../core/errors';
+import type { Backend, Engine, Trajectory } from '../core/types';
 import { createEngine, probeGpu as probe, startTrainer, type StartOptions, Trainer } from '../train/trainer';
+import { validateLiveHyper } from '../train/trainer';
+import type { LiveHyper } from '../core/types';
 import { serializeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { measure } from '../train/bench';
 import { VarianceLab } from '../train/variance-lab';
@@ -63,16 +66,12 @@ async function placement(label: string, backend: Backend): Promise<StartOptions>
 // ---------------------------------------------------------------------------------------------
 // Training: several runs side by side, one update of each in turn
 
-/**
- * Every run's checkpoint is written to IndexedDB this often (and when it ends or pauses); GPU runs
- * also keep it in memory, to continue on the CPU if the device is lost for good.
- */
+/** Every run's checkpoint is written to IndexedDB this often (and when it ends or pauses). */
 const CHECKPOINT_EVERY = 10;
 
 class TrainSession {
   trainers: Trainer[] = [];
   backends: Backend[] = [];
-  rescue: (Checkpoint | null)[] = [];
   private paused = false;
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -91,14 +90,14 @@ class TrainSession {
     try {
       for (let i = 0; i < this.specs.length; i++) {
         const s = this.specs[i];
-        const { trainer, backend, detail } = await startTrainer(s.config, { ...(await placement(s.config.algo, s.config.backend)), checkpoint: s.checkpoint });
+        const onRewind = (update: number) => post({ type: 'train-rewind', runId: this.runId, index: i, update });
+        const { trainer, backend, detail } = await startTrainer(s.config, { ...(await placement(s.config.algo, s.config.backend)), checkpoint: s.checkpoint, onRewind });
         if (this.stopped) {
           trainer.dispose();
           return;
         }
         this.trainers.push(trainer);
         this.backends.push(backend);
-        this.rescue.push(backend === 'gpu' ? await trainer.checkpoint() : null);
         post({ type: 'train-backend', runId: this.runId, index: i, backend, detail });
         if (i === 0 && s.config.backend === 'gpu' && backend === 'cpu') notice('warn', `${detail}.`);
         if (s.checkpoint !== undefined) post({ type: 'train-rewind', runId: this.runId, index: i, update: trainer.update });
@@ -133,12 +132,14 @@ class TrainSession {
           if (t.engine.backend !== this.backends[i]) {
             // the trainer rebuilt its engine after a lost device and found no new GPU engine
             this.backends[i] = t.engine.backend;
-            this.rescue[i] = null;
             post({ type: 'train-backend', runId: this.runId, index: i, backend: t.engine.backend, detail: 'CPU engine (after the GPU device was lost)' });
           }
           if (row.update % CHECKPOINT_EVERY === 0 || t.done) await this.keep(i);
         } catch (e) {
-          if (!(await this.recover(i, e))) return;
+          // the Trainer already recovered what it could (a lost device); what reaches here ends the session
+          this.state('error', `${this.specs[i].config.algo}: ${e instanceof UserError ? e.message : errorMessage(e)}`);
+          this.dispose();
+          return;
         }
         await tick();
       }
@@ -149,10 +150,9 @@ class TrainSession {
     }
   }
 
-  /** Take run i's checkpoint: the in-memory rescue copy (GPU runs) and the IndexedDB autosave. */
+  /** Autosave run i's checkpoint to IndexedDB. */
   private async keep(i: number): Promise<void> {
     const ck = await this.trainers[i].checkpoint();
-    if (this.backends[i] === 'gpu') this.rescue[i] = ck;
     try {
       await saveCheckpoint({ name: checkpointName(ck), env: ck.config.env, algo: ck.config.algo, update: ck.snapshot.update, text: serializeCheckpoint(ck) });
       post({ type: 'autosaved', runId: this.runId, index: i, update: ck.snapshot.update });
@@ -163,38 +163,6 @@ class TrainSession {
   }
 
   private autosaveFailed = false;
-
-  /** A GPU failure (lost device) moves the run to the CPU engine from its last checkpoint. */
-  private async recover(i: number, e: unknown): Promise<boolean> {
-    const ck = this.rescue[i];
-    if (this.backends[i] !== 'gpu' || ck === null) {
-      this.state('error', `${this.specs[i].config.algo}: ${errorMessage(e)}`);
-      this.dispose();
-      return false;
-    }
-    const why = (e instanceof DeviceError ? e.message : errorMessage(e)).replace(/\.+$/, '');
-    notice('error', `${this.specs[i].config.algo}: the GPU device was lost (${why}). Continuing on the CPU engine from update ${ck.snapshot.update}.`);
-    try {
-      this.trainers[i].dispose();
-    } catch {
-      /* already gone with the device */
-    }
-    const cpu = { ...this.specs[i].config, backend: 'cpu' as const };
-    let t: Trainer;
-    try {
-      t = await Trainer.fromCheckpoint(ck, cpu);
-    } catch (e2) {
-      this.state('error', `${this.specs[i].config.algo}: the GPU device was lost and the run could not move to the CPU engine: ${errorMessage(e2)}`);
-      this.dispose();
-      return false;
-    }
-    this.trainers[i] = t;
-    this.backends[i] = 'cpu';
-    this.rescue[i] = null;
-    post({ type: 'train-rewind', runId: this.runId, index: i, update: t.update });
-    post({ type: 'train-backend', runId: this.runId, index: i, backend: 'cpu', detail: 'CPU engine (after the GPU device was lost)' });
-    return true;
-  }
 
   pause(): void {
     this.paused = true;
@@ -231,6 +199,27 @@ class TrainSession {
     if (!t) throw new UserError('no such run');
     const ck = await t.checkpoint();
     return { text: serializeCheckpoint(ck), name: checkpointName(ck) };
+  }
+
+  /** Env `env`'s steps of run `index`'s last rollout (the agent view). */
+  trajectory(index: number, env: number): Promise<Trajectory> {
+    const t = this.trainers[index];
+    if (!t) throw new UserError('no such run');
+    return t.trajectory(env);
+  }
+
+  /**
+   * Live hyperparameters for every run that still trains, from its next update (Trainer.setHyper);
+   * the values are checked once first, so a bad one changes no run.
+   */
+  setHyper(values: LiveHyper): void {
+    const v = validateLiveHyper(values);
+    if (this.trainers.length < this.specs.length) throw new UserError('the runs are still starting: change hyperparameters once they train');
+    this.trainers.forEach((t, index) => {
+      if (t.firstUnstarted > t.numUpdates) return; // finished, or on its last update
+      const { update } = t.setHyper(v);
+      post({ type: 'train-hyper-applied', runId: this.runId, index, update, values: v });
+    });
   }
 
   /** Test hook: destroy the GPU device under run `index`, as a driver reset would. */
@@ -334,6 +323,16 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         post({ type: 'checkpoint', reqId: m.reqId, text, name });
         break;
       }
+      case 'train-trajectory': {
+        if (!session || session.runId !== m.runId) throw new UserError('no training to show');
+        const trajectory = await session.trajectory(m.index, m.env);
+        post({ type: 'trajectory', reqId: m.reqId, runId: m.runId, index: m.index, trajectory });
+        break;
+      }
+      case 'train-hyper':
+        if (!session || session.runId !== m.runId) throw new UserError('no training to change');
+        session.setHyper(m.values);
+        break;
       case 'train-lose-device':
         if (session?.runId === m.runId) session.loseDevice(m.index);
         break;
@@ -343,6 +342,27 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       case 'variance-lambda':
         await varianceAt(m.reqId, m.lambda);
         break;
+      case 'variance-frames': {
+        if (!lab) throw new UserError('set up the variance lab first');
+        post({ type: 'variance-frames', reqId: m.reqId, lambda: m.lambda, frames: await lab.frames(m.lambda) });
+        break;
+      }
+      case 'variance-cosine': {
+        // cosine similarity vs samples (src/train/variance-lab.ts, as `policygrad variance --cosine`), posted after every point
+        const { cosineVsSamples } = await import('../train/variance-lab');
+        await cosineVsSamples(
+          {
+            config: m.config, kinds: m.kinds, samples: m.samples, warmup: m.warmup, referencePairs: m.referencePairs,
+            onWarmupUpdate: (u) => (u % 5 === 4 ? tick() : undefined),
+            onPoint: (curve, done) => {
+              post({ type: 'variance-cosine-curve', reqId: m.reqId, curve, done: done === m.samples.length });
+              return tick();
+            },
+          },
+          await placement('cosine vs samples', m.config.backend),
+        );
+        break;
+      }
       case 'bench':
         await bench(m);
         break;

@@ -93,7 +93,7 @@ describe('lost GPU device', () => {
     const cfg = config({ totalSteps: 4 * 32 * 5 });
     const notices: string[] = [];
     // warnings only (SwiftShader's "correct but slow" is an info notice)
-    const t = await Trainer.create(cfg, { notice: (m, level) => void (level === 'warn' && notices.push(m)) });
+    const t = await Trainer.create(cfg, { snapshotEvery: 1, notice: (m, level) => void (level === 'warn' && notices.push(m)) });
     const first = t.engine as GpuEngine;
     await t.runUpdate();
     await t.runUpdate();
@@ -119,6 +119,31 @@ describe('lost GPU device', () => {
     // and the run goes on to the end
     const summary = await t.run();
     expect(summary.updates).toBe(5);
+    t.dispose();
+  });
+
+  it('with a snapshot every 2 updates, a loss after update 3 goes back to update 2 and runs update 3 again, the same', { timeout: 120_000 }, async () => {
+    gpu();
+    const cfg = config({ totalSteps: 4 * 32 * 5 });
+    const rewinds: number[] = [];
+    const t = await Trainer.create(cfg, { snapshotEvery: 2, onRewind: (u) => rewinds.push(u) });
+    const first = t.engine as GpuEngine;
+    const rows = [];
+    for (let i = 0; i < 3; i++) rows.push(await t.runUpdate());
+    const params3 = bits(await first.getParams());
+    first.device.destroy();
+    const again = await t.runUpdate();
+    expect(rewinds).toEqual([2]);
+    expect(t.recoveries[0]).toMatch(/continuing on a new GPU device from update 2$/);
+    // update 3 again, from the update-2 snapshot: the same rollout (RNG counters restored), the same step
+    expect(again.update).toBe(3);
+    expect(again.episodes).toBe(rows[2].episodes);
+    expect(again.episodicReturn).toBe(rows[2].episodicReturn);
+    expect(bits(await t.engine.getParams()).equals(params3)).toBe(true);
+    // every update once in the history
+    expect(t.history.map((r) => r.update)).toEqual([1, 2, 3]);
+    await t.run();
+    expect(t.history.map((r) => r.update)).toEqual([1, 2, 3, 4, 5]);
     t.dispose();
   });
 });

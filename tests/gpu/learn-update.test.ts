@@ -157,8 +157,17 @@ describe.each(VARIANTS)('kernels: $reductions reductions, $gemm GEMM', (reductio
         expect(stats.policyLoss).toBeCloseTo(c.policyLoss, 4);
         expect(stats.valueLoss).toBeCloseTo(c.valueLoss, 3);
         expect(stats.entropy).toBeCloseTo(c.entropy, 4);
-        expect(stats.approxKl).toBeCloseTo(c.approxKl, 5);
-        expect(stats.clipFrac).toBeCloseTo(c.clipFrac, 6);
+        // the minibatch's own k3 and clip fraction; the update reports them for PPO only (core.ts trustRegionStats)
+        const raw = (f: 'approxKl' | 'clipFrac') => stats.perMinibatch[statIndex(f)];
+        expect(raw('approxKl')).toBeCloseTo(c.approxKl, 5);
+        expect(raw('clipFrac')).toBeCloseTo(c.clipFrac, 6);
+        if (o.loss === 'ppo') {
+          expect(stats.approxKl).toBe(raw('approxKl'));
+          expect(stats.clipFrac).toBeCloseTo(raw('clipFrac'), 7);
+        } else {
+          expect(stats.approxKl).toBeNaN();
+          expect(stats.clipFrac).toBeNaN();
+        }
         expect(stats.gradNorm / c.gradNorm).toBeCloseTo(1, 4);
         expect(stats.epochsRun).toBe(1);
         expect(stats.stepsApplied).toBe(1);

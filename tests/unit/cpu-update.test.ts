@@ -194,6 +194,27 @@ describe('CPU minibatch update: the gradient it applies = finite differences of 
     }
   });
 
+  it.each(['softmax', 'gaussian', 'tabular'])('%s head: approx KL (k3) and clip fraction = the ones recomputed from old and new log-probs', (name) => {
+    const { layout, theta, mb } = problem(name, 17, 4);
+    const od = layout.spec.obsDim;
+    const ad = layout.spec.head.kind === 'gaussian' ? layout.headOutDim : 1;
+    let k3 = 0;
+    let clipped = 0;
+    for (let j = 0; j < mb.n; j++) {
+      const { logp } = policyAt(layout, Float64Array.from(theta), Array.from(mb.obs.subarray(j * od, (j + 1) * od)), Array.from(mb.actions.subarray(j * ad, (j + 1) * ad)));
+      const rho = Math.exp(logp - mb.logp[j]);
+      k3 += rho - 1 - Math.log(rho);
+      if (Math.abs(rho - 1) > BASE.clip) clipped++;
+    }
+    const s = minibatchUpdate(layout, Float32Array.from(theta), createAdamState(layout.total), mb, BASE, 1e-3, createMinibatchScratch(layout, 'f64'));
+    // measured at the θ the step starts from (the ratios of the noisy log π_old: some clipped, some not)
+    expect(clipped).toBeGreaterThan(0);
+    expect(clipped).toBeLessThan(mb.n);
+    expect(s.clipped).toBe(clipped);
+    expect(s.clipFrac).toBeCloseTo(clipped / mb.n, 15);
+    expect(s.approxKl).toBeCloseTo(k3 / mb.n, 10);
+  });
+
   it.each(['softmax', 'gaussian'])('%s head, in the engine precision (float32 activations)', (name) => {
     const { layout, theta, mb } = problem(name, 9, 5);
     const want = fdGradient(layout, theta, mb, BASE);

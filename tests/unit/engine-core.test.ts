@@ -52,11 +52,13 @@ describe('update plan: one decision per algorithm, for both engines', () => {
   });
 
   it('stats: NaN episode figures when no episode finished', () => {
-    const ls = { policyLoss: 1, valueLoss: 2, entropy: 3, approxKl: 4, clipFrac: 0.5, gradNorm: 6, epochsRun: 1, nonFinite: false };
-    const s = assembleStats(2, 64, { sumReturn: 0, sumLength: 0, count: 0, min: 3e38, max: -3e38 }, ls, 1e-3);
+    const ls = { policyLoss: 1, valueLoss: 2, entropy: 3, approxKl: 4, clipFrac: 0.5, explainedVariance: 0.25, gradNorm: 6, epochsRun: 1, nonFinite: false };
+    const inForce = { lambda: 0.9, entCoef: 0.02, clip: 0.3 };
+    const s = assembleStats(2, 64, { sumReturn: 0, sumLength: 0, count: 0, min: 3e38, max: -3e38 }, ls, 1e-3, inForce);
     expect([s.episodicReturn, s.episodicReturnMin, s.episodicReturnMax]).toEqual([NaN, NaN, NaN]);
-    const t = assembleStats(2, 64, { sumReturn: 30, sumLength: 12, count: 3, min: 2, max: 20 }, ls, 1e-3);
+    const t = assembleStats(2, 64, { sumReturn: 30, sumLength: 12, count: 3, min: 2, max: 20 }, ls, 1e-3, inForce);
     expect([t.episodicReturn, t.episodicLength, t.episodicReturnMin, t.episodicReturnMax, t.episodes, t.lr]).toEqual([10, 4, 2, 20, 3, 1e-3]);
+    expect([t.lambda, t.entCoef, t.clip]).toEqual([0.9, 0.02, 0.3]);
   });
 
   it('snapshot validation names what does not fit', () => {

@@ -9,7 +9,8 @@
  *                 env.step(s, a, uniform4(seed, Env, e, k))   → r, terminated, truncated
  *                 nextValues[t] = V(real next obs)             before any auto-reset
  *                 done ⇒ record the episode, reset with uniform4(seed, Reset, e, k+1)
- *   update():   Ψ / advantages (src/estimators) → `learnerUpdate` (./update.ts, pure: for epoch,
+ *   update():   Ψ / advantages (src/estimators), the critic's explained variance over the batch
+ *               (targets vs the rollout's V) → `learnerUpdate` (./update.ts, pure: for epoch,
  *               minibatch: forward, per-sample loss derivatives, backward, clip, Adam); a non-finite
  *               loss, gradient or parameter rolls the whole update back to the parameters and
  *               optimiser state it started from.
@@ -23,9 +24,10 @@
  * workspace stays small.
  */
 import { numUpdatesOf, type Config } from '../../core/config';
+import { UserError } from '../../core/errors';
 import { Purpose, uniform4 } from '../../core/rng';
 import type {
-  Engine, EngineSnapshot, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, StepResult, UpdateStats, VarianceStats,
+  Engine, EngineSnapshot, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, StepResult, Trajectory, UpdateStats, VarianceStats,
 } from '../../core/types';
 import { makeEnv } from '../../envs';
 import {
@@ -40,10 +42,14 @@ import { createRollout, type Rollout } from '../../estimators/rollout';
 import { computePsi, criticTargets, gae, rewardToGo } from '../../estimators/returns';
 import { maskedMean, RunningMeanBaseline } from '../../estimators/baseline';
 import { estimatorStats, pickDirection } from '../../estimators/variance';
+import { explainedVariance } from '../../estimators/explained-variance';
 import { createAdamState, type AdamState } from '../../optim/adam';
 import {
-  assembleStats, attachExact, baselineScalars, exactReference, lrAt, shuffleStreamOf, updatePlan, validateSnapshot, type UpdatePlan,
+  assembleStats, assembleTrajectory, attachCosines, attachExact, baselineScalars, checkTrajectoryEnv, exactReference, lrAt, shuffleStreamOf, trustRegionStats, updatePlan, validateSnapshot,
+  type UpdatePlan,
 } from '../core';
+import { validateLiveHyper } from '../core';
+import type { LiveHyper } from '../../core/types';
 import { CHUNK, createLearnerScratch, learnerUpdate, type LearnerScratch, type LearnerUpdateOptions } from './update';
 
 export interface CpuEngineOptions {
@@ -69,8 +75,9 @@ export class CpuEngine implements Engine {
   params: Float32Array;
   adam: AdamState;
   /** what an update does (engine core) */
-  readonly plan: UpdatePlan;
-  private readonly learnOptions: LearnerUpdateOptions;
+  plan: UpdatePlan;
+  /** the plan and the coefficients the learner takes (rebuilt by setHyper) */
+  private learnOptions: LearnerUpdateOptions;
   private baseline: RunningMeanBaseline;
   private updates = 0;
   private envSteps = 0;
@@ -92,6 +99,11 @@ export class CpuEngine implements Engine {
   readonly actBuf: Float32Array;
   readonly logpBuf: Float32Array;
   private collected = false;
+  /** each env's state and step index when the last rollout began (for `trajectory`) */
+  private startState: Float32Array;
+  private startStep: Uint32Array;
+  /** which θ collected the last rollout: `params` (no update since), `backupParams` (after it), none yet */
+  private rolloutPolicy: 'none' | 'params' | 'backup' = 'none';
   private epSum = 0;
   private epLenSum = 0;
   private epCount = 0;
@@ -117,10 +129,11 @@ export class CpuEngine implements Engine {
   private backupM: Float32Array;
   private backupV: Float32Array;
 
-  constructor(
-    readonly config: Config,
-    opts: CpuEngineOptions = {},
-  ) {
+  /** the engine's own copy of the run's config: setHyper changes it, never the caller's */
+  readonly config: Config;
+
+  constructor(config: Config, opts: CpuEngineOptions = {}) {
+    this.config = { ...config };
     this.env = opts.env ?? makeEnv(config.env);
     this.layout = netLayout(netSpecFor(this.env, config));
     this.paramCount = this.layout.total;
@@ -134,7 +147,7 @@ export class CpuEngine implements Engine {
     this.params = initParams(this.layout, config.seed);
     this.adam = createAdamState(P);
     this.plan = updatePlan(config);
-    this.learnOptions = { ...this.plan, clip: config.clip, entCoef: config.entCoef, vfCoef: config.vfCoef, maxGradNorm: config.maxGradNorm, adamEps: config.adamEps, seed: config.seed };
+    this.learnOptions = this.learnerOptions();
     this.baseline = new RunningMeanBaseline(config.baselineDecay);
 
     this.envState = new Float32Array(N * stateDim);
@@ -143,6 +156,8 @@ export class CpuEngine implements Engine {
     this.envStep = new Uint32Array(N);
     this.epReturn = new Float64Array(N);
     this.epLength = new Uint32Array(N);
+    this.startState = new Float32Array(N * stateDim);
+    this.startStep = new Uint32Array(N);
 
     this.rollout = createRollout(T, N, true);
     this.obsBuf = new Float32Array(T * N * obsDim);
@@ -165,6 +180,18 @@ export class CpuEngine implements Engine {
     this.backupV = new Float32Array(P);
 
     for (let e = 0; e < N; e++) this.resetEnv(e, 0);
+  }
+
+  private learnerOptions(): LearnerUpdateOptions {
+    const c = this.config;
+    return { ...this.plan, clip: c.clip, entCoef: c.entCoef, vfCoef: c.vfCoef, maxGradNorm: c.maxGradNorm, adamEps: c.adamEps, seed: c.seed };
+  }
+
+  /** Live hyperparameters (Engine.setHyper): λ, lr, β, ε from the next update on; the plan follows λ. */
+  setHyper(values: LiveHyper): void {
+    Object.assign(this.config, validateLiveHyper(values));
+    this.plan = updatePlan(this.config);
+    this.learnOptions = this.learnerOptions();
   }
 
   /** Start a new episode in env e whose first observation is acted on at step k. */
@@ -192,6 +219,8 @@ export class CpuEngine implements Engine {
     this.epMin = Infinity;
     this.epMax = -Infinity;
     ro.mask!.fill(1);
+    this.startState.set(this.envState);
+    this.startStep.set(this.envStep);
 
     // values of the current observations under the current parameters
     criticForward(layout, params, this.obs, N, ws, this.curValues);
@@ -249,6 +278,7 @@ export class CpuEngine implements Engine {
     }
     this.envSteps += N * T;
     this.collected = true;
+    this.rolloutPolicy = 'params';
   }
 
   async update(): Promise<UpdateStats> {
@@ -274,6 +304,7 @@ export class CpuEngine implements Engine {
     this.backupM.set(this.adam.m);
     this.backupV.set(this.adam.v);
     const backupT = this.adam.t;
+    this.rolloutPolicy = 'backup';
 
     const batch = { B, obs: this.obsBuf, actions: this.actBuf, logp: this.logpBuf, psi: this.psi, targets: this.targets };
     const r = learnerUpdate(this.layout, this.params, this.adam, batch, this.learnOptions, lr, shuffleStreamOf(plan, this.updates), this.learn);
@@ -286,12 +317,11 @@ export class CpuEngine implements Engine {
     }
     this.updates++;
     this.collected = false;
-    // the CPU engine reports approxKl and the clip fraction for PPO only
-    const ppo = plan.loss === 'ppo';
+    // the clip fraction over every minibatch run (CleanRL's mean of clipfracs), KL of the last
     let clipped = 0;
     let samples = 0;
     for (const s of r.perMinibatch) {
-      if (ppo) clipped += s.clipped;
+      clipped += s.clipped;
       samples += s.rows;
     }
     const last = r.perMinibatch[r.perMinibatch.length - 1];
@@ -300,12 +330,12 @@ export class CpuEngine implements Engine {
       policyLoss: last.policyLoss,
       valueLoss: last.valueLoss,
       entropy: last.entropy,
-      approxKl: ppo ? last.approxKl : 0,
-      clipFrac: samples > 0 ? clipped / samples : 0,
+      ...trustRegionStats(plan.loss, last.approxKl, samples > 0 ? clipped / samples : NaN),
+      explainedVariance: explainedVariance(this.targets, ro.values, B),
       gradNorm: last.gradNorm,
       epochsRun: r.epochsRun,
       nonFinite: r.nonFinite,
-    }, lr);
+    }, lr, c);
   }
 
   /**
@@ -398,6 +428,11 @@ export class CpuEngine implements Engine {
       }
       all.push(grads.slice());
     }
+    // the steps the estimates used ('first': the kept episodes), counted before the mask is reset
+    let steps = 0;
+    if (opts.episodes === 'first') {
+      for (let i = 0; i < B; i++) steps += mask[i];
+    } else steps = B;
     mask.fill(1);
 
     // reference: the exact ∇J on the tiny envs (engine core)
@@ -407,15 +442,47 @@ export class CpuEngine implements Engine {
     const direction = pickDirection(reference, fallbackMean, Pa, new Float64Array(Pa));
     kinds.forEach((kind, k) => results.push(estimatorStats(kind, all[k], G, Pa, direction)));
     attachExact(results, reference, Pa);
-    let steps = 0;
-    if (opts.episodes === 'first') {
-      for (let i = 0; i < B; i++) steps += mask[i];
-    } else steps = B;
+    if (opts.cosine) attachCosines(results, all, G, Pa, opts.reference ?? reference);
     return { groups: G, envSteps: steps, direction, reference, estimators: results };
   }
 
   async getParams(): Promise<Float32Array> {
     return this.params.slice();
+  }
+
+  async trajectory(e: number): Promise<Trajectory> {
+    const { N, T, env, rollout: ro } = this;
+    checkTrajectoryEnv(e, N);
+    if (this.rolloutPolicy === 'none') throw new UserError('trajectory: no rollout collected yet (since the start or the last restore)');
+    const { obsDim, actDim, stateDim } = env;
+    const col = <A extends Float32Array | Uint8Array>(src: A, make: (n: number) => A): A => {
+      const out = make(T);
+      for (let t = 0; t < T; t++) out[t] = src[t * N + e];
+      return out;
+    };
+    const f32 = (n: number) => new Float32Array(n);
+    const u8 = (n: number) => new Uint8Array(n);
+    const obs = new Float32Array(T * obsDim);
+    const actions = new Float32Array(T * actDim);
+    for (let t = 0; t < T; t++) {
+      const i = t * N + e;
+      obs.set(this.obsBuf.subarray(i * obsDim, (i + 1) * obsDim), t * obsDim);
+      actions.set(this.actBuf.subarray(i * actDim, (i + 1) * actDim), t * actDim);
+    }
+    return assembleTrajectory(env, this.layout, this.config, {
+      env: e,
+      k0: this.startStep[e],
+      obs,
+      actions,
+      logProb: col(this.logpBuf, f32),
+      values: col(ro.values, f32),
+      nextValues: col(ro.nextValues, f32),
+      rewards: col(ro.rewards, f32),
+      terminated: col(ro.terminated, u8),
+      truncated: col(ro.truncated, u8),
+      state0: this.startState.slice(e * stateDim, (e + 1) * stateDim),
+      params: (this.rolloutPolicy === 'params' ? this.params : this.backupParams).slice(),
+    });
   }
 
   async snapshot(): Promise<EngineSnapshot> {
@@ -455,6 +522,7 @@ export class CpuEngine implements Engine {
     this.envSteps = s.envSteps;
     this.baseline.restore(baselineScalars(s));
     this.collected = false;
+    this.rolloutPolicy = 'none';
   }
 
   dispose(): void {}

@@ -23,18 +23,21 @@
 import targetMeanCode from '../../../shaders/target_mean.wgsl?raw';
 import { numUpdatesOf, type Config } from '../../core/config';
 import { DeviceLostError, UserError } from '../../core/errors';
-import type { Engine, EngineSnapshot, KernelProfile, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, UpdateStats, VarianceStats } from '../../core/types';
+import type { Engine, EngineSnapshot, KernelProfile, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, Trajectory, UpdateStats, VarianceStats } from '../../core/types';
 import { makeEnv } from '../../envs';
 import { RunningMeanBaseline } from '../../estimators/baseline';
 import { pickDirection, snr } from '../../estimators/variance';
 import { initParams } from '../../policy/init';
 import { netLayout, netSpecFor, type NetLayout } from '../../policy/layout';
 import {
-  assembleStats, attachExact, baselineScalars, exactReference, hasExactReference, lrAt, shuffleStreamOf, updatePlan, validateSnapshot, type UpdatePlan,
+  assembleStats, assembleTrajectory, attachCosines, attachExact, baselineScalars, checkTrajectoryEnv, exactReference, hasExactReference, lrAt, shuffleStreamOf, updatePlan,
+  validateSnapshot, type UpdatePlan,
 } from '../core';
 import { acquireDevice, checkLimits, type AcquiredDevice, type AdapterChoice } from './device';
-import { EPISODE_FLOATS, StructLayout, UniformWriter } from './dispatch';
+import { EPISODE_FLOATS, StructLayout, TRAJ_PLANES, UniformWriter } from './dispatch';
 import { GpuLearner, learnerOptionsFor } from './learn/learner';
+import { validateLiveHyper } from '../core';
+import type { LiveHyper } from '../../core/types';
 import { EMPTY_MAX, EMPTY_MIN, ENGINE_READBACK, EPISODE_RECORD, EPISODE_STATS_BYTES, readField, writeField } from './learn/layout';
 import { fallbackKernels, kernelCandidates, kernelSetKey, timeLearnerKernels, type KernelSet } from './learn/tune';
 import { autotune, cachedChoice, defaultTuneStore, timeSubmit, tuneMode, type TuneMode, type TuneStore } from './autotune';
@@ -203,8 +206,10 @@ export class GpuEngine implements Engine {
   readonly adamV: GPUBuffer;
   rollout!: GpuRollout;
   learner!: GpuLearner;
-  /** what an update does (engine core) */
-  readonly plan: UpdatePlan;
+  /** what an update does (engine core; setHyper rebuilds it) */
+  plan: UpdatePlan;
+  /** the engine's own copy of the run's config: setHyper changes it, never the caller's */
+  readonly config: Config;
 
   private updates = 0;
   private envSteps = 0;
@@ -229,12 +234,21 @@ export class GpuEngine implements Engine {
   private readonly backup: GPUBuffer[];
   private lost: string | null = null;
   private disposed = false;
+  /** each env's state and step index when the last rollout began (copied on the device, for `trajectory`) */
+  private readonly startState: GPUBuffer;
+  private readonly startStep: GPUBuffer;
+  /**
+   * which θ collected the last rollout, in queue order: `paramsBuf` (no update submitted since),
+   * backup[0] (an update was submitted after it: it copies θ there first), or none yet
+   */
+  private rolloutPolicy: 'none' | 'params' | 'backup' = 'none';
 
   private constructor(
-    readonly config: Config,
+    config: Config,
     readonly acquired: AcquiredDevice,
     opts: GpuEngineOptions,
   ) {
+    this.config = { ...config };
     this.device = acquired.device;
     this.where = acquired.adapterInfo.name;
     this.ownsDevice = !opts.device;
@@ -263,6 +277,9 @@ export class GpuEngine implements Engine {
     this.sumUniform = d.createBuffer({ label: 'target sums uniforms', size: SUM_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     d.queue.writeBuffer(this.sumUniform, 0, new UniformWriter(SUM_PARAMS).set('count', config.numEnvs * config.numSteps).data);
     this.wantProfile = Boolean(opts.profile && acquired.features.timestampQuery);
+    const N = config.numEnvs;
+    this.startState = d.createBuffer({ label: 'rollout start state', size: Math.max(16, N * this.env.stateDim * 4), usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    this.startStep = d.createBuffer({ label: 'rollout start step', size: Math.max(16, N * 4), usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
   }
 
   static async create(config: Config, acquired: AcquiredDevice, opts: GpuEngineOptions): Promise<GpuEngine> {
@@ -369,6 +386,9 @@ export class GpuEngine implements Engine {
     const dispatches0 = dispatchCounter.count;
     const enc = d.createCommandEncoder({ label: 'collect' });
     if (this.query) this.query.labels = [];
+    const s = this.rollout.sizes;
+    enc.copyBufferToBuffer(this.rollout.buffers.envState, 0, this.startState, 0, s.envState);
+    enc.copyBufferToBuffer(this.rollout.buffers.stepCount, 0, this.startStep, 0, s.stepCount);
     this.rollout.encodeCollect(enc, this.query ? this.stamp : undefined);
     if (this.query) {
       const n = this.query.labels.length;
@@ -377,6 +397,7 @@ export class GpuEngine implements Engine {
     }
     this.dispatches.collect = dispatchCounter.count - dispatches0;
     d.queue.submit([enc.finish()]);
+    this.rolloutPolicy = 'params';
     if (this.query) this.profileMs = await this.readProfile();
     this.envSteps += this.config.numEnvs * this.config.numSteps;
     this.collected = true;
@@ -408,6 +429,17 @@ export class GpuEngine implements Engine {
     };
   }
 
+  /**
+   * Live hyperparameters (Engine.setHyper): the next encodeUpdate writes the new λ, β, ε and lr into
+   * the learner's uniforms; nothing is recompiled (they are uniforms, not pipeline constants).
+   */
+  setHyper(values: LiveHyper): void {
+    Object.assign(this.config, validateLiveHyper(values));
+    this.plan = updatePlan(this.config);
+    const o = learnerOptionsFor(this.config);
+    this.learner.setCoefficients({ lambda: o.lambda, targetLambda: o.targetLambda, clip: o.clip, entCoef: o.entCoef });
+  }
+
   async update(): Promise<UpdateStats> {
     if (!this.collected) throw new Error('update() before collect()');
     return this.guard(() => this.updateOnDevice());
@@ -418,6 +450,7 @@ export class GpuEngine implements Engine {
     const d = this.device;
     const dispatches0 = dispatchCounter.count;
     const lr = lrAt(c, this.updates, this.numUpdates);
+    const inForce = { lambda: c.lambda, entCoef: c.entCoef, clip: c.clip };
     const t0 = performance.now();
     const enc = d.createCommandEncoder({ label: 'update' });
     const live = [this.paramsBuf, this.adamM, this.adamV];
@@ -438,6 +471,7 @@ export class GpuEngine implements Engine {
     enc.copyBufferToBuffer(this.sums, 0, this.staging, EPISODE_STATS_BYTES, ENGINE_READBACK.size - EPISODE_STATS_BYTES);
     this.dispatches.update = dispatchCounter.count - dispatches0;
     d.queue.submit([enc.finish()]);
+    this.rolloutPolicy = 'backup';
     const [ls, raw] = await Promise.all([
       this.learner.readStats(),
       this.staging.mapAsync(GPUMapMode.READ).then(() => {
@@ -462,7 +496,7 @@ export class GpuEngine implements Engine {
     this.updates++;
     this.collected = false;
     const ep = { sumReturn: field('sumReturn'), sumLength: field('sumLength'), count: field('count'), min: field('min'), max: field('max') };
-    return assembleStats(this.updates, this.envSteps, ep, ls, lr);
+    return assembleStats(this.updates, this.envSteps, ep, ls, lr, inForce);
   }
 
   async gradientEstimates(kinds: readonly EstimatorKind[], groups: number, opts: GradientEstimateOptions = {}): Promise<VarianceStats> {
@@ -474,7 +508,7 @@ export class GpuEngine implements Engine {
     const Pa = this.layout.actorSize;
     const reference = hasExactReference(this.env) ? exactReference(this.env, await this.getParams(), Pa, this.config.gamma) : undefined;
     const direction = reference ? pickDirection(reference, undefined, Pa, new Float64Array(Pa)) : undefined;
-    const r = await this.learner.gradientEstimates(kinds, G, { baseline: this.baseline.value, direction });
+    const r = await this.learner.gradientEstimates(kinds, G, { baseline: this.baseline.count > 0 ? this.baseline.value : undefined, direction, keepGroupGrads: opts.cosine });
     // The learner averages over the T·n_g samples of a group; the estimator of the theory (and the CPU
     // engine) is the mean over the group's n_g trajectories of Σ_t ∇log π Ψ_t: scale by T (T² for the
     // trace). SNR is scale-free.
@@ -485,8 +519,10 @@ export class GpuEngine implements Engine {
       traceCov: s.traceCov * T * T,
       snr: snr(s.meanSqNorm, s.traceCov),
       projections: s.projections.map((x) => x * T),
+      cosineToMean: s.cosineToMean,
     }));
     attachExact(estimators, reference, Pa);
+    if (opts.cosine && r.groupGrads) attachCosines(estimators, r.groupGrads, G, Pa, opts.reference ?? reference);
     return { groups: G, envSteps: N * this.config.numSteps, direction: r.direction, reference, estimators };
   }
 
@@ -505,6 +541,74 @@ export class GpuEngine implements Engine {
 
   async getParams(): Promise<Float32Array> {
     return this.guard(async () => new Float32Array(await this.read(this.paramsBuf, this.paramCount * 4)));
+  }
+
+  async trajectory(e: number): Promise<Trajectory> {
+    checkTrajectoryEnv(e, this.config.numEnvs);
+    if (this.rolloutPolicy === 'none') throw new UserError('trajectory: no rollout collected yet (since the start or the last restore)');
+    return this.guard(() => this.trajectoryOnDevice(e));
+  }
+
+  /**
+   * Read back env e's slice only: per step its obs, action, the four trajectory planes and the flags
+   * (time-major buffers: one small copy each), the collecting θ and the env's start state, in one
+   * submit encoded before any await, so queue order matches `rolloutPolicy`.
+   */
+  private async trajectoryOnDevice(e: number): Promise<Trajectory> {
+    const d = this.device;
+    const { numEnvs: N, numSteps: T } = this.config;
+    const { obsDim, actDim, stateDim } = this.env;
+    const P = this.paramCount;
+    const b = this.rollout.buffers;
+    const s = this.rollout.sizes;
+    // staging, in floats: obs [T][obsDim] | actions [T][actDim] | planes [4][T] | flags [T] (u32) | θ [P] | state0 | k0
+    const oAct = T * obsDim;
+    const oPlanes = oAct + T * actDim;
+    const oFlags = oPlanes + TRAJ_PLANES.length * T;
+    const oParams = oFlags + T;
+    const oState = oParams + P;
+    const oStep = oState + stateDim;
+    const floats = oStep + 1;
+    const staging = d.createBuffer({ label: 'trajectory staging', size: floats * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = d.createCommandEncoder({ label: 'trajectory' });
+    for (let t = 0; t < T; t++) {
+      const i = t * N + e;
+      enc.copyBufferToBuffer(b.obs, i * obsDim * 4, staging, t * obsDim * 4, obsDim * 4);
+      enc.copyBufferToBuffer(b.actions, i * actDim * 4, staging, (oAct + t * actDim) * 4, actDim * 4);
+      TRAJ_PLANES.forEach((_, p) => enc.copyBufferToBuffer(b.traj, p * s.traj.strideBytes + i * 4, staging, (oPlanes + p * T + t) * 4, 4));
+      enc.copyBufferToBuffer(b.flags, i * 4, staging, (oFlags + t) * 4, 4);
+    }
+    enc.copyBufferToBuffer(this.rolloutPolicy === 'params' ? this.paramsBuf : this.backup[0], 0, staging, oParams * 4, P * 4);
+    enc.copyBufferToBuffer(this.startState, e * stateDim * 4, staging, oState * 4, stateDim * 4);
+    enc.copyBufferToBuffer(this.startStep, e * 4, staging, oStep * 4, 4);
+    d.queue.submit([enc.finish()]);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+      const raw = staging.getMappedRange().slice(0);
+      staging.unmap();
+      const f = new Float32Array(raw);
+      const flags = new Uint32Array(raw, oFlags * 4, T);
+      const plane = (name: (typeof TRAJ_PLANES)[number]) => f.slice(oPlanes + TRAJ_PLANES.indexOf(name) * T, oPlanes + (TRAJ_PLANES.indexOf(name) + 1) * T);
+      // flags: bit0 terminated, bit1 truncated (terminated wins, as in the CPU engine)
+      const terminated = Uint8Array.from(flags, (x) => x & 1);
+      const truncated = Uint8Array.from(flags, (x) => ((x & 1) === 0 && (x & 2) !== 0 ? 1 : 0));
+      return assembleTrajectory(this.env, this.layout, this.config, {
+        env: e,
+        k0: new Uint32Array(raw, oStep * 4, 1)[0],
+        obs: f.slice(0, oAct),
+        actions: f.slice(oAct, oPlanes),
+        logProb: plane('logp'),
+        values: plane('values'),
+        nextValues: plane('nextValues'),
+        rewards: plane('rewards'),
+        terminated,
+        truncated,
+        state0: f.slice(oState, oStep),
+        params: f.slice(oParams, oState),
+      });
+    } finally {
+      staging.destroy();
+    }
   }
 
   async snapshot(): Promise<EngineSnapshot> {
@@ -559,11 +663,12 @@ export class GpuEngine implements Engine {
     this.envSteps = snap.envSteps;
     this.baseline.restore(baselineScalars(snap));
     this.collected = false;
+    this.rolloutPolicy = 'none';
   }
 
   dispose(): void {
     this.disposed = true;
-    for (const b of this.backup) b.destroy();
+    for (const b of [...this.backup, this.startState, this.startStep]) b.destroy();
     this.rollout.destroy();
     this.learner.destroy();
     for (const b of [this.paramsBuf, this.adamM, this.adamV, this.staging, this.sums, this.sumUniform]) b.destroy();

@@ -8,6 +8,7 @@ import rngWgsl from '../../../../shaders/rng.wgsl?raw';
 import scanWgsl from '../../../../shaders/learn/scan.wgsl?raw';
 import gatherWgsl from '../../../../shaders/learn/gather.wgsl?raw';
 import advstatsWgsl from '../../../../shaders/learn/advstats.wgsl?raw';
+import explainedVarianceWgsl from '../../../../shaders/learn/explained_variance.wgsl?raw';
 import gemmCommonWgsl from '../../../../shaders/learn/gemm_common.wgsl?raw';
 import gemmWgsl from '../../../../shaders/learn/gemm.wgsl?raw';
 import gemmSimpleWgsl from '../../../../shaders/learn/gemm_simple.wgsl?raw';
@@ -62,6 +63,7 @@ export const LEARN_WGSL = {
   scan: commonWgsl + scanWgsl,
   gather: commonWgsl + rngWgsl + gatherWgsl,
   advstats: commonWgsl + advstatsWgsl,
+  explainedVariance: commonWgsl + explainedVarianceWgsl,
   gemm: commonWgsl + gemmCommonWgsl + gemmWgsl,
   gemmSimple: commonWgsl + gemmCommonWgsl + gemmLanesWgsl + gemmSimpleWgsl,
   // directives first; the broadcasts run in whole quads (gemm_quads.wgsl says why), which the
@@ -87,6 +89,26 @@ export class ScanProgram extends Program {
       constants: {},
       workgroupSize: 64,
     });
+  }
+}
+
+/**
+ * The critic's explained variance over the whole batch, one 256-lane workgroup once per update after
+ * the scan: reads aux (target, valid) and the rollout's values, writes ctrl.explainedVariance.
+ */
+export class ExplainedVarianceProgram extends Program {
+  constructor() {
+    super({
+      name: 'learn-explained-variance',
+      code: LEARN_WGSL.explainedVariance,
+      entryPoint: 'main',
+      bindings: [U('params'), W('ctrl'), R('aux'), R('values')],
+      constants: {},
+      workgroupSize: 256,
+    });
+  }
+  dispatchOne(pass: GPUComputePassEncoder, bg: GPUBindGroup): void {
+    this.dispatchGrid(pass, bg, [1]);
   }
 }
 

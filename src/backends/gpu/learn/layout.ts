@@ -63,8 +63,8 @@ export const LEARN_CTRL = new StructLayout([
   ['advInvStd', 'f32'],
   ['count', 'f32'],
   ['invCount', 'f32'],
-  ['pad0', 'u32'],
-  ['pad1', 'u32'],
+  ['explainedVariance', 'f32'],
+  ['targetMean', 'f32'],
 ]);
 
 /** Bytes between two LearnParams slots of the per-minibatch table (copy offsets must be multiples of 4; 256 keeps them bindable). */

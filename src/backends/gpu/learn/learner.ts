@@ -15,6 +15,8 @@
  *   optimiser       src/optim/clip.ts clipByGlobalNorm, adam.ts adamStep
  *   target KL       CleanRL: after an epoch, stop if the last minibatch's mean k3 > targetKl
  *   variance        src/estimators/variance.ts (mean, trace of covariance, ‖m‖², projections)
+ *   explained var.  src/estimators/explained-variance.ts (explained_variance.wgsl after the scan, into
+ *                   the control block); cosine to the groups' mean: variance.ts meanCosineTo on the host
  *
  * Kernel sets (GEMM variant × reduction variant) are chosen by timing them on the run's shapes
  * (timeLearnerKernels in tune.ts) and passed to `create`. With the 'wg' GEMM the minibatch's inputs and
@@ -29,7 +31,8 @@
 import type { NetLayout } from '../../../policy/layout';
 import type { EstimatorKind } from '../../../core/types';
 import type { Config } from '../../../core/config';
-import { updatePlan, type LearnSummary } from '../../core';
+import { trustRegionStats, updatePlan, type LearnSummary } from '../../core';
+import { meanCosineTo } from '../../../estimators/variance';
 import { randomWords, Purpose } from '../../../core/rng';
 import { alignTo, ceilDiv, UniformWriter, workgroups1D } from '../dispatch';
 import type { PipelineCache } from '../pipeline-cache';
@@ -38,6 +41,7 @@ import {
   AdamProgram,
   AdvStatsProgram,
   ColsumProgram,
+  ExplainedVarianceProgram,
   FinalizeProgram,
   GatherProgram,
   GemmProgram,
@@ -54,6 +58,7 @@ import {
   LEARN_CTRL,
   LEARN_PARAMS,
   LOSS_MODE,
+  readField,
   minibatchBounds,
   PARAMS_SLOT_BYTES,
   psiKindId,
@@ -164,11 +169,13 @@ export interface GpuEstimatorStats {
   traceCov: number;
   meanSqNorm: number;
   projections: Float64Array;
+  /** mean over groups of cos(ĝ_g, mean) (src/estimators/variance.ts meanCosineTo, on the host) */
+  cosineToMean: number;
 }
 
 /** The per-group gradients of the variance pass are over the actor parameters θ[0 … actorSize). */
 export interface GradientEstimatesOptions {
-  /** b of 'reinforce-baseline' */
+  /** b of 'reinforce-baseline'; absent: this batch's mean G_t (the CPU engine's b before any running-baseline update) */
   baseline?: number;
   /** projection direction (length actorSize, any nonzero norm); default: the first kind's mean gradient */
   direction?: Float32Array | Float64Array;
@@ -293,6 +300,8 @@ export class GpuLearner {
   private train!: Workspace;
   private trainSteps: Step[] = [];
   private scanStep!: Step;
+  /** the critic's explained variance over the batch (after the scan, once per update) */
+  private explainedVarianceStep!: Step;
   private variance?: { ws: Workspace; G: number; S: number; steps: { scan: Step; gather: Step; fwd: Step[]; back: Step[] }; grads: GPUBuffer; partial: GPUBuffer };
   private readonly writer = new UniformWriter(LEARN_PARAMS);
   /** reduction variant of the non-GEMM kernels (ReduceVariant, layout.ts) */
@@ -366,6 +375,9 @@ export class GpuLearner {
     const scanBg = scan.bindGroup({ params: l.paramsU, rewards: b.rewards, values: b.values, nextValues: b.nextValues, logp: b.logp, flags: b.flags, aux: l.aux });
     const N = l.options.numEnvs;
     l.scanStep = (pass) => scan.dispatch(pass, scanBg, N);
+    const ev = await new ExplainedVarianceProgram().build(l.cache);
+    const evBg = ev.bindGroup({ params: l.paramsU, ctrl: l.ctrl, aux: l.aux, values: b.values });
+    l.explainedVarianceStep = (pass) => ev.dispatchOne(pass, evBg);
     l.train = new Workspace(l, l.mbRows, true);
     l.trainSteps = await l.buildSteps(l.train, l.partial, l.P, 'train');
     return l;
@@ -501,6 +513,14 @@ export class GpuLearner {
     this.device.queue.writeBuffer(this.ctrl, LEARN_CTRL.field('nonFinite').offset, new Uint32Array(3));
   }
 
+  /**
+   * Live hyperparameters: the coefficients the next encodeUpdate (and gradientEstimates) writes into
+   * the uniforms. Shapes (epochs, minibatches, sizes) are fixed at creation and do not change here.
+   */
+  setCoefficients(c: Pick<LearnerOptions, 'lambda' | 'targetLambda' | 'clip' | 'entCoef'>): void {
+    Object.assign(this.options, c);
+  }
+
   /** Set Adam's step counter (restore from a snapshot). */
   setAdamStep(t: number): void {
     this.device.queue.writeBuffer(this.ctrl, LEARN_CTRL.field('adamT').offset, new Uint32Array([t]));
@@ -556,6 +576,7 @@ export class GpuLearner {
     let stamp = 0;
     let pass = encoder.beginComputePass({ label: 'learn scan', timestampWrites: timestamps?.(stamp++, 'learn-scan') });
     this.scanStep(pass);
+    this.explainedVarianceStep(pass);
     pass.end();
     for (let slot = 0; slot < this.slots; slot++) {
       encoder.copyBufferToBuffer(this.table, (slot + 1) * PARAMS_SLOT_BYTES, this.paramsU, 0, LEARN_PARAMS.size);
@@ -590,14 +611,23 @@ export class GpuLearner {
     const at = (n: string): number => LEARN_CTRL.field(n).offset / 4;
     const per = new Float32Array(raw, LEARN_CTRL.size, this.slots * STATS_FLOATS);
     let last = -1;
-    for (let s = 0; s < this.slots; s++) if (!Number.isNaN(per[s * STATS_FLOATS + statIndex('policyLoss')])) last = s;
+    // the clip fraction of the update: over every minibatch run, Σ clipFrac·n / Σ n (as the CPU engine)
+    let clipped = 0;
+    let rows = 0;
+    for (let s = 0; s < this.slots; s++) {
+      const o = s * STATS_FLOATS;
+      if (Number.isNaN(per[o + statIndex('policyLoss')])) continue;
+      last = s;
+      clipped += per[o + statIndex('clipFrac')] * per[o + statIndex('count')];
+      rows += per[o + statIndex('count')];
+    }
     const pick = (f: StatsField): number => (last >= 0 ? per[last * STATS_FLOATS + statIndex(f)] : NaN);
     return {
       policyLoss: pick('policyLoss'),
       valueLoss: pick('valueLoss'),
       entropy: pick('entropy'),
-      approxKl: pick('approxKl'),
-      clipFrac: pick('clipFrac'),
+      ...trustRegionStats(this.options.loss, pick('approxKl'), rows > 0 ? clipped / rows : NaN),
+      explainedVariance: readField(LEARN_CTRL, raw, 'explainedVariance'),
       gradNorm: pick('gradNorm'),
       epochsRun: u32[at('epochsRun')],
       stepsApplied: u32[at('stepsApplied')],
@@ -619,7 +649,8 @@ export class GpuLearner {
    * Gradient estimates of J w.r.t. the actor parameters for several Ψ on the current rollout, over G
    * disjoint env groups (group g = envs [⌊gN/G⌋, ⌊(g+1)N/G⌋), all T steps):
    *   ĝ_g = (1 / (T·n_g)) Σ_{t, e ∈ g} ∇_θ log π(a_t|s_t) · Ψ_t          (ascent direction, no normalisation)
-   * then per kind the mean, tr Σ̂ (unbiased), ‖m‖² and the projections ⟨ĝ_g, d⟩/‖d‖ on the device.
+   * then per kind the mean, tr Σ̂ (unbiased), ‖m‖² and the projections ⟨ĝ_g, d⟩/‖d‖ on the device; the
+ * G per-group estimates are read back too and the mean cosine to the groups' mean taken on the host.
    * The parameters are not changed.
    */
   async gradientEstimates(kinds: readonly EstimatorKind[], groups: number, opts: GradientEstimatesOptions = {}): Promise<GradientEstimates> {
@@ -647,8 +678,11 @@ export class GpuLearner {
     const vf = await new VarianceProgram('finish').build(this.cache);
     const vp = await new VarianceProgram('project').build(this.cache);
 
-    // parameter slots: one per kind (+ one for the reductions)
-    const table = new ArrayBuffer(PARAMS_SLOT_BYTES * (K + 1));
+    // no running baseline yet: b of 'reinforce-baseline' is this batch's mean G_t (as the CPU engine),
+    // found on the device (scan with λ_target = 1, then ctrl.targetMean) and copied into its slot's b
+    const batchBaseline = opts.baseline === undefined && kinds.includes('reinforce-baseline');
+    // parameter slots: one per kind, one for the reductions, one for the batch's G_t
+    const table = new ArrayBuffer(PARAMS_SLOT_BYTES * (K + 2));
     const tv = new Uint8Array(table);
     for (let k = 0; k < K; k++) {
       const w = this.baseParams(0, opts.baseline ?? 0, kinds[k], 'score');
@@ -659,6 +693,9 @@ export class GpuLearner {
       const w = this.writer;
       w.setAll({ groups: G, gradCount: Pa, rows: momentsWg });
       tv.set(new Uint8Array(w.data), K * PARAMS_SLOT_BYTES);
+      const g = this.baseParams(0, 0, 'reinforce-rtg', 'score');
+      g.setAll({ targetLambda: 1 });
+      tv.set(new Uint8Array(g.data), (K + 1) * PARAMS_SLOT_BYTES);
     }
     const tbuf = mk(table.byteLength / 4, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
     temp.push(tbuf);
@@ -667,10 +704,20 @@ export class GpuLearner {
     if (opts.direction) d.queue.writeBuffer(dir, 0, Float32Array.from(opts.direction));
 
     const enc = d.createCommandEncoder({ label: 'learn gradient estimates' });
+    if (batchBaseline) {
+      enc.copyBufferToBuffer(tbuf, (K + 1) * PARAMS_SLOT_BYTES, this.paramsU, 0, LEARN_PARAMS.size);
+      const pass = enc.beginComputePass();
+      this.scanStep(pass);
+      this.explainedVarianceStep(pass);
+      pass.end();
+    }
     for (let k = 0; k < K; k++) {
       const gk = mk(G * Pa);
       perKindGrads.push(gk);
       enc.copyBufferToBuffer(tbuf, k * PARAMS_SLOT_BYTES, this.paramsU, 0, LEARN_PARAMS.size);
+      if (batchBaseline && kinds[k] === 'reinforce-baseline') {
+        enc.copyBufferToBuffer(this.ctrl, LEARN_CTRL.field('targetMean').offset, this.paramsU, LEARN_PARAMS.field('baseline').offset, 4);
+      }
       let pass = enc.beginComputePass();
       v.steps.scan(pass);
       v.steps.gather(pass);
@@ -697,24 +744,18 @@ export class GpuLearner {
     enc.copyBufferToBuffer(means, 0, stage, 0, meanBytes);
     enc.copyBufferToBuffer(outs, 0, stage, meanBytes, outBytes);
     enc.copyBufferToBuffer(dir, 0, stage, meanBytes + outBytes, Pa * 4);
-    let groupStage: GPUBuffer | undefined;
-    if (opts.keepGroupGrads) {
-      groupStage = d.createBuffer({ size: K * G * Pa * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      for (let k = 0; k < K; k++) enc.copyBufferToBuffer(perKindGrads[k], 0, groupStage, k * G * Pa * 4, G * Pa * 4);
-    }
+    // the per-group estimates themselves (K·G·Pa floats, small): the cosines are taken on the host
+    const groupStage = d.createBuffer({ size: K * G * Pa * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    for (let k = 0; k < K; k++) enc.copyBufferToBuffer(perKindGrads[k], 0, groupStage, k * G * Pa * 4, G * Pa * 4);
     d.queue.submit([enc.finish()]);
-    await stage.mapAsync(GPUMapMode.READ);
+    await Promise.all([stage.mapAsync(GPUMapMode.READ), groupStage.mapAsync(GPUMapMode.READ)]);
     const raw = new Float32Array(stage.getMappedRange().slice(0));
     stage.unmap();
     stage.destroy();
-    let groupGrads: Float32Array[] | undefined;
-    if (groupStage) {
-      await groupStage.mapAsync(GPUMapMode.READ);
-      const all = new Float32Array(groupStage.getMappedRange().slice(0));
-      groupStage.unmap();
-      groupStage.destroy();
-      groupGrads = kinds.map((_, k) => all.slice(k * G * Pa, (k + 1) * G * Pa));
-    }
+    const all = new Float32Array(groupStage.getMappedRange().slice(0));
+    groupStage.unmap();
+    groupStage.destroy();
+    const groupGrads = kinds.map((_, k) => all.slice(k * G * Pa, (k + 1) * G * Pa));
     for (const b of [...temp, ...perKindGrads]) b.destroy();
     const dirRaw = raw.subarray(K * meanStride + K * outStride);
     let n2 = 0;
@@ -723,15 +764,17 @@ export class GpuLearner {
     if (n2 > 0) for (let p = 0; p < Pa; p++) direction[p] = dirRaw[p] / Math.sqrt(n2);
     const estimators = kinds.map((kind, k): GpuEstimatorStats => {
       const o = K * meanStride + k * outStride;
+      const mean = Float64Array.from(raw.subarray(k * meanStride, k * meanStride + Pa));
       return {
         kind,
-        mean: Float64Array.from(raw.subarray(k * meanStride, k * meanStride + Pa)),
+        mean,
         traceCov: raw[o],
         meanSqNorm: raw[o + 1],
         projections: Float64Array.from(raw.subarray(o + 2, o + 2 + G)),
+        cosineToMean: meanCosineTo(groupGrads[k], G, Pa, mean),
       };
     });
-    return { groups: G, direction, estimators, groupGrads };
+    return { groups: G, direction, estimators, groupGrads: opts.keepGroupGrads ? groupGrads : undefined };
   }
 
   private varBindMoments(p: VarianceProgram, grads: GPUBuffer, dir: GPUBuffer, means: GPUBuffer, meanOff: number, Pa: number, part: GPUBuffer, outs: GPUBuffer): GPUBindGroup {
