@@ -3,67 +3,103 @@
  * ratios measured in one run on one machine, and the crossover env count where the GPU path
  * overtakes the CPU path. `--modes peak` adds each backend's arithmetic peak (src/core/peak.ts): how
  * many GFLOP/s this machine's JS thread and WebGPU adapter reach at all, which bounds the ratio.
+ *
+ * Like `train`: a progress bar on stderr when stderr is a terminal (else one stderr line per cell),
+ * and `--out DIR` writes bench.csv (one row per cell, the columns of the `--json` bench lines) and
+ * bench.json (versions, the settings and config, cells, peaks, crossovers, kernel profiles), both
+ * rewritten after every cell so an interrupted bench keeps what it measured.
  */
-import { configFromStrings } from '../core/config';
-import { ConfigError } from '../core/errors';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { configFromStrings, FIELDS } from '../core/config';
+import { intListFlag, listFlag, numberFlag } from './flags';
+import { UserError } from '../core/errors';
 import { BACKENDS, type Backend, type KernelProfile } from '../core/types';
 import { createEngine } from '../train/trainer';
-import { crossovers, measure, measurePeak, type BenchCell, type PeakCell } from '../train/bench';
+import { benchCellsToCsv, crossovers, measure, measurePeak, type BenchCell, type PeakCell } from '../train/bench';
+import { writeAtomic } from './io';
 import { givenConfigStrings } from './options';
-
-function list(opts: Record<string, unknown>, key: string, allowed?: readonly string[]): string[] {
-  const items = String(opts[key]).split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) throw new ConfigError(key, opts[key], 'a non-empty comma-separated list');
-  if (allowed) for (const x of items) if (!allowed.includes(x)) throw new ConfigError(key, x, `one of ${allowed.join(', ')}`, `invalid --${key}: ${JSON.stringify(x)} (allowed: ${allowed.join(', ')})`);
-  return items;
-}
+import { versions } from './runinfo';
 
 export async function benchCommand(opts: Record<string, unknown>): Promise<number> {
-  const backends = list(opts, 'backends', BACKENDS) as Backend[];
-  const envCounts = list(opts, 'envs').map((s) => {
-    const n = Number(s);
-    if (!/^\d+$/.test(s) || n < 1 || n > 65536) throw new ConfigError('envs', s, 'integers 1 ≤ envs ≤ 65536', `invalid --envs: ${JSON.stringify(s)} (allowed: comma-separated integers 1 ≤ envs ≤ 65536)`);
-    return n;
-  });
-  const allModes = list(opts, 'modes', ['rollout', 'train', 'peak']);
+  const backends = listFlag('backends', opts.backends, BACKENDS) as Backend[];
+  const envCounts = intListFlag('envs', opts.envs, FIELDS.numEnvs.min, FIELDS.numEnvs.max);
+  const allModes = listFlag('modes', opts.modes, ['rollout', 'train', 'peak']);
   const modes = allModes.filter((m) => m !== 'peak') as ('rollout' | 'train')[];
-  const seconds = Number(opts.seconds);
-  if (!(seconds > 0 && seconds <= 600)) throw new ConfigError('seconds', opts.seconds, 'a number 0 < seconds ≤ 600', `invalid --seconds: ${JSON.stringify(opts.seconds)} (allowed: a number 0 < seconds ≤ 600)`);
+  const seconds = numberFlag('seconds', opts.seconds, { min: 0, minExclusive: true, max: 600 });
   const given = givenConfigStrings(opts, ['numEnvs', 'backend']);
+  const out = opts.out === undefined ? undefined : outDir(String(opts.out));
   const peaks: PeakCell[] = [];
-  if (allModes.includes('peak')) {
-    for (const backend of backends) {
-      const cell = await measurePeak(backend, seconds, (m) => process.stderr.write(`policygrad: ${m}\n`));
-      peaks.push(cell);
-      if (opts.json) process.stdout.write(JSON.stringify({ event: 'bench', backend, mode: 'peak', gflop_per_s: round3(cell.gflops), on: cell.on }) + '\n');
-      else process.stderr.write(`  ${backend} peak: ${cell.gflops.toFixed(2)} GFLOP/s on ${cell.on}\n`);
-    }
-  }
   const cells: BenchCell[] = [];
-  for (const backend of modes.length > 0 ? backends : []) {
-    for (const envs of envCounts) {
-      const config = configFromStrings({ ...given, backend, numEnvs: String(envs) });
-      const engine = await createEngine(config, { profile: Boolean(opts.profile), notice: (m) => process.stderr.write(`policygrad: ${m}\n`) });
-      try {
-        for (const mode of modes) {
-          const { sps, reps } = await measure(engine, mode, envs * config.numSteps, seconds);
-          const cell: BenchCell = { backend, envs, mode, env_steps_per_s: Math.round(sps), reps, on: engine.where };
-          cells.push(cell);
-          if (opts.json) process.stdout.write(JSON.stringify({ event: 'bench', ...cell }) + '\n');
-          else process.stderr.write(`  ${backend} ${envs} envs ${mode}: ${Math.round(sps)} env-steps/s (${reps} reps)\n`);
-        }
-        // GPU: per-kernel ms of the last rollout and update from timestamp queries, GFLOP/s and % of peak
-        if (opts.profile && engine.lastProfile) {
-          const p = engine.lastProfile();
-          const peak = peaks.find((c) => c.backend === backend)?.gflops;
-          const rows = profileRows(p, peak);
-          if (opts.json) process.stdout.write(JSON.stringify({ event: 'profile', backend, envs, on: engine.where, kernels: rows, choices: p.choices, dispatches_per_update: p.dispatchesPerUpdate, bytes_read_per_update: p.bytesReadPerUpdate }) + '\n');
-          else printProfile(`${backend} ${envs} envs on ${engine.where}`, rows, p);
-        }
-      } finally {
-        engine.dispose();
+  const profiles: Record<string, unknown>[] = [];
+  const peakLine = (c: PeakCell) => ({ event: 'bench', backend: c.backend, mode: 'peak', gflop_per_s: round3(c.gflops), on: c.on });
+  const save = () => {
+    if (!out) return;
+    const settings = { backends, envs: envCounts, modes: allModes, seconds, profile: Boolean(opts.profile) };
+    // the config every cell shares (each cell names its own backend and env count)
+    const { backend: _b, numEnvs: _n, ...config } = configFromStrings(given);
+    const summary = { event: 'summary', versions: versions(), ...settings, config, cells, peaks: peaks.map(peakLine), crossover: crossovers(cells), profiles };
+    try {
+      writeAtomic(join(out, 'bench.csv'), benchCellsToCsv(cells));
+      writeAtomic(join(out, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
+    } catch (e) {
+      throw new UserError(`cannot write into --out ${JSON.stringify(out)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  };
+
+  const total = (allModes.includes('peak') ? backends.length : 0) + (modes.length > 0 ? backends.length * envCounts.length * modes.length : 0);
+  const bar =
+    process.stderr.isTTY && !opts.json
+      ? new cliProgress.SingleBar({ format: 'bench |{bar}| {value}/{total} cells | {cell}', hideCursor: true }, cliProgress.Presets.shades_classic)
+      : undefined;
+  bar?.start(total, 0, { cell: '-' });
+  /** one finished cell: the bar moves on, or (no terminal) one stderr line */
+  const done = (line: string) => {
+    if (bar) bar.increment(1, { cell: line });
+    else if (!opts.json) process.stderr.write(`  ${line}\n`);
+  };
+  try {
+    if (allModes.includes('peak')) {
+      for (const backend of backends) {
+        const cell = await measurePeak(backend, seconds, (m) => process.stderr.write(`policygrad: ${m}\n`));
+        peaks.push(cell);
+        save();
+        if (opts.json) process.stdout.write(JSON.stringify(peakLine(cell)) + '\n');
+        done(`${backend} peak: ${cell.gflops.toFixed(2)} GFLOP/s on ${cell.on}`);
       }
     }
+    for (const backend of modes.length > 0 ? backends : []) {
+      for (const envs of envCounts) {
+        const config = configFromStrings({ ...given, backend, numEnvs: String(envs) });
+        const engine = await createEngine(config, { profile: Boolean(opts.profile), notice: (m) => process.stderr.write(`policygrad: ${m}\n`) });
+        try {
+          for (const mode of modes) {
+            const { sps, reps } = await measure(engine, mode, envs * config.numSteps, seconds);
+            const cell: BenchCell = { backend, envs, mode, env_steps_per_s: Math.round(sps), reps, on: engine.where };
+            cells.push(cell);
+            save();
+            if (opts.json) process.stdout.write(JSON.stringify({ event: 'bench', ...cell }) + '\n');
+            done(`${backend} ${envs} envs ${mode}: ${cell.env_steps_per_s} env-steps/s (${reps} reps)`);
+          }
+          // GPU: per-kernel ms of the last rollout and update from timestamp queries, GFLOP/s and % of peak
+          if (opts.profile && engine.lastProfile) {
+            const p = engine.lastProfile();
+            const peak = peaks.find((c) => c.backend === backend)?.gflops;
+            const rows = profileRows(p, peak);
+            const line = { event: 'profile', backend, envs, on: engine.where, kernels: rows, choices: p.choices, dispatches_per_update: p.dispatchesPerUpdate, bytes_read_per_update: p.bytesReadPerUpdate };
+            profiles.push(line);
+            save();
+            if (opts.json) process.stdout.write(JSON.stringify(line) + '\n');
+            else printProfile(`${backend} ${envs} envs on ${engine.where}`, rows, p);
+          }
+        } finally {
+          engine.dispose();
+        }
+      }
+    }
+  } finally {
+    bar?.stop();
   }
   const crossover = crossovers(cells);
   if (opts.json) {
@@ -78,8 +114,30 @@ export async function benchCommand(opts: Record<string, unknown>): Promise<numbe
     for (const [mode, envs] of Object.entries(crossover)) {
       process.stdout.write(`crossover (${mode}): ${envs === null ? 'the GPU path does not overtake the CPU path at these env counts' : `the GPU path overtakes the CPU path from ${envs} envs`}\n`);
     }
+    if (out) process.stdout.write(`results in ${out} (bench.csv, bench.json)\n`);
   }
   return 0;
+}
+
+const OUT_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is a file',
+  EEXIST: 'a file of that name exists',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+};
+
+/** `--out DIR` made ready before anything is measured: created if missing, else one clear error. */
+export function outDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return dir;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new UserError(`invalid --out: ${JSON.stringify(dir)} (allowed: a directory that exists or can be created and written; here ${code}${OUT_REASONS[code] ? `: ${OUT_REASONS[code]}` : ''})`);
+  }
 }
 
 export interface ProfileRow {

@@ -6,12 +6,13 @@
 import { Command, CommanderError } from 'commander';
 import type { Config } from '../core/config';
 import { ConfigError, UserError } from '../core/errors';
-import { addConfigOptions, cliMessage, configFromOptions, givenConfigStrings } from './options';
-import { configFromStrings } from '../core/config';
+import { addConfigOptions, cliMessage, configFromOptions, configFromPreset, givenConfigStrings, withPresetOptions } from './options';
 import { trainCommand } from './train';
 import { varianceCommand } from './variance';
 import { benchCommand } from './bench';
+import { exportCommand } from './export';
 import { exitQuietlyOnClosedPipe } from './io';
+import { intFlag, numberFlag } from './flags';
 import { parseAdapterChoice } from '../backends/gpu/device';
 
 exitQuietlyOnClosedPipe();
@@ -55,20 +56,20 @@ addConfigOptions(
     .description('train an agent (every hyperparameter is a flag)')
     .option('--json', 'print one JSON object per line (per update, then a summary)')
     .option('--out <dir>', 'write summary.json, curve.csv and checkpoint.json into DIR')
-    .option('--resume <file>', 'continue from a checkpoint file')
+    .option('--resume <file>', 'continue from a checkpoint file (its config; only the flags given override it, no preset)')
     .option('--checkpoint-every <n>', 'with --out: also write the checkpoint every N updates')
     .option('--adapter <name>', ADAPTER_HELP)
     .option('--target-return <r>', 'stop once the mean return of the last 100 finished episodes reaches R, and say when (update, env steps, seconds)')
+    .option('--set <changes...>', 'live hyperparameter changes to replay, U:field=value[,field=value] each (field: lambda, lr, ent-coef, clip): from update U on (repeatable; summary.json lists a run\'s changes this way)')
     .exitOverride(),
 ).action((opts: Record<string, unknown>) =>
   guard(async () => {
     useAdapter(opts);
-    const tr = opts.targetReturn;
-    if (tr !== undefined && !(String(tr).trim() !== '' && Number.isFinite(Number(tr)))) fail(`invalid --target-return: ${JSON.stringify(tr)} (allowed: a finite number)`);
+    if (opts.targetReturn !== undefined) numberFlag('target-return', opts.targetReturn);
     const given = givenConfigStrings(opts);
-    const config = configFromStrings(given);
-    const ce = opts.checkpointEvery;
-    if (ce !== undefined && !/^\d+$/.test(String(ce))) fail(`invalid --checkpoint-every: ${JSON.stringify(ce)} (allowed: an integer ≥ 0)`);
+    // defaults ← the env × algo preset ← the flags given (src/core/presets.ts)
+    const config = configFromPreset(given);
+    if (opts.checkpointEvery !== undefined) intFlag('checkpoint-every', opts.checkpointEvery, 0);
     // with --resume, only the flags actually given override the checkpoint's config
     const partial = Object.fromEntries(Object.keys(given).map((k) => [k, config[k as keyof Config]])) as Partial<Config>;
     return trainCommand(config, partial, opts);
@@ -82,10 +83,15 @@ addConfigOptions(
     .option('--estimators <list>', 'comma-separated: reinforce, reinforce-rtg, reinforce-baseline, actor-critic, gae', 'reinforce,reinforce-rtg,reinforce-baseline,actor-critic,gae')
     .option('--critic <which>', 'tiny envs: exact (the critic table holds the exact V^π) or init (as initialised)', 'exact')
     .option('--samples <n>', 'trajectories (one env each); tiny envs use each env\'s first complete episode', '20000')
-    .option('--json', 'print one JSON object per estimator')
+    .option('--json', 'print one JSON object per estimator (--cosine: per point and estimator)')
+    .option('--cosine', 'cosine similarity vs state-action pairs per estimate: mean pairwise, and to the true gradient (exact ∇J on the tiny envs, else a reward-to-go estimate of --reference-pairs pairs)')
+    .option('--samples-list <list>', 'with --cosine: state-action pairs per estimate, comma-separated integers (non-tiny envs: multiples of --num-steps; default 64,256,1024,4096,16384)')
+    .option('--reference-pairs <n>', 'with --cosine, envs without an exact gradient: pairs behind the reference gradient (default 1048576)')
+    .option('--out <dir>', 'write variance.csv and variance.json (--cosine: cosine.csv and cosine.json, after every point) into DIR')
+    .option('--adapter <name>', ADAPTER_HELP)
     .exitOverride(),
   ['numEnvs'],
-).action((opts: Record<string, unknown>) => guard(() => varianceCommand(opts)));
+).action((opts: Record<string, unknown>) => guard(() => varianceCommand(withPresetOptions(opts, ['numEnvs', 'numSteps', 'varianceGroups']))));
 
 addConfigOptions(
   program
@@ -97,15 +103,25 @@ addConfigOptions(
     .option('--modes <list>', 'comma-separated: rollout, train, peak (each backend’s arithmetic peak in GFLOP/s)', 'rollout,train')
     .option('--profile', 'GPU: per-kernel times from timestamp queries')
     .option('--json', 'print one JSON object per cell')
+    .option('--out <dir>', 'write bench.csv (one row per cell) and bench.json (settings, cells, peaks, crossover) into DIR')
     .option('--adapter <name>', ADAPTER_HELP)
     .exitOverride(),
   ['numEnvs', 'backend'],
 ).action((opts: Record<string, unknown>) =>
   guard(() => {
     useAdapter(opts);
-    return benchCommand(opts);
+    return benchCommand(withPresetOptions(opts, ['numEnvs', 'backend']));
   }),
 );
+
+program
+  .command('export')
+  .description('write a checkpoint\'s trained policy as DIR/policy.safetensors (PyTorch names) and DIR/policy.json (the manifest)')
+  .requiredOption('--checkpoint <file>', 'a checkpoint.json written by train')
+  .requiredOption('--out <dir>', 'directory for policy.safetensors and policy.json (created if missing)')
+  .option('--json', 'print one JSON object naming the files written')
+  .exitOverride()
+  .action((opts: Record<string, unknown>) => guard(() => exportCommand(opts)));
 
 export { configFromOptions };
 

@@ -15,37 +15,40 @@ export type FieldSpec =
   | { kind: 'bool'; default: boolean }
   | { kind: 'intList'; minLength: number; maxLength: number; min: number; max: number; default: number[] };
 
-/** A field: its spec plus the CLI flag and a one-line description. */
-export type Field = FieldSpec & { flag: string; doc: string };
+/**
+ * A field: its spec plus the CLI flag, a short `label` for the page's form (the symbol or unit:
+ * "γ discount", "lr (Adam)") and a one-line description.
+ */
+export type Field = FieldSpec & { flag: string; label: string; doc: string };
 
 export const FIELDS = {
-  env: { kind: 'enum', values: ENV_NAMES, default: 'cartpole', flag: 'env', doc: 'environment' },
-  algo: { kind: 'enum', values: ALGOS, default: 'ppo', flag: 'algo', doc: 'estimator / algorithm' },
-  backend: { kind: 'enum', values: BACKENDS, default: 'cpu', flag: 'backend', doc: 'engine backend' },
-  numEnvs: { kind: 'int', min: 1, max: 65536, default: 8, flag: 'envs', doc: 'parallel environments' },
-  totalSteps: { kind: 'int', min: 1, max: 1e10, default: 200_000, flag: 'steps', doc: 'total env steps to train for' },
-  seed: { kind: 'int', min: 0, max: 4294967295, default: 1, flag: 'seed', doc: 'random seed (u32)' },
-  numSteps: { kind: 'int', min: 1, max: 4096, default: 128, flag: 'num-steps', doc: 'rollout length per env per update' },
-  gamma: { kind: 'float', min: 0, max: 1, default: 0.99, flag: 'gamma', doc: 'discount γ' },
-  lambda: { kind: 'float', min: 0, max: 1, default: 0.95, flag: 'lambda', doc: 'GAE λ' },
-  lr: { kind: 'float', min: 0, max: 1, minExclusive: true, default: 2.5e-4, flag: 'lr', doc: 'Adam learning rate' },
-  annealLr: { kind: 'bool', default: true, flag: 'anneal-lr', doc: 'anneal the learning rate linearly to 0' },
-  adamEps: { kind: 'float', min: 0, max: 1, minExclusive: true, default: 1e-5, flag: 'adam-eps', doc: 'Adam ε' },
-  maxGradNorm: { kind: 'float', min: 0, max: 1e6, minExclusive: true, default: 0.5, flag: 'max-grad-norm', doc: 'global gradient-norm clip' },
-  epochs: { kind: 'int', min: 1, max: 100, default: 4, flag: 'epochs', doc: 'update epochs per rollout (PPO)' },
-  minibatches: { kind: 'int', min: 1, max: 65536, default: 4, flag: 'minibatches', doc: 'minibatches per epoch (PPO)' },
-  clip: { kind: 'float', min: 0, max: 10, minExclusive: true, default: 0.2, flag: 'clip', doc: 'PPO clip ε' },
-  entCoef: { kind: 'float', min: 0, max: 10, default: 0.01, flag: 'ent-coef', doc: 'entropy bonus β' },
-  vfCoef: { kind: 'float', min: 0, max: 100, default: 0.5, flag: 'vf-coef', doc: 'value-loss coefficient' },
-  klCoef: { kind: 'float', min: 0, max: 100, default: 0, flag: 'kl-coef', doc: 'PPO KL-penalty coefficient β_KL (0 = off)' },
-  targetKl: { kind: 'float', min: 0, max: 10, default: 0, flag: 'target-kl', doc: 'PPO early-stop KL (0 = off)' },
-  normAdv: { kind: 'bool', default: true, flag: 'norm-adv', doc: 'normalise advantages per minibatch (PPO)' },
-  hidden: { kind: 'intList', minLength: 1, maxLength: 4, min: 1, max: 1024, default: [64, 64], flag: 'hidden', doc: 'hidden layer widths' },
-  activation: { kind: 'enum', values: ACTIVATIONS, default: 'tanh', flag: 'activation', doc: 'hidden activation' },
-  baselineDecay: { kind: 'float', min: 0, max: 1, maxExclusive: true, default: 0.9, flag: 'baseline-decay', doc: 'running-mean baseline decay' },
-  varianceGroups: { kind: 'int', min: 2, max: 4096, default: 8, flag: 'groups', doc: 'env groups for gradient variance' },
-  maxFaults: { kind: 'int', min: 1, max: 1000, default: 3, flag: 'max-faults', doc: 'stop after this many consecutive non-finite updates (each is rolled back)' },
-  varianceEvery: { kind: 'int', min: 0, max: 1_000_000, default: 0, flag: 'variance-every', doc: 'measure gradient variance every N updates (0 = off)' },
+  env: { kind: 'enum', values: ENV_NAMES, default: 'cartpole', flag: 'env', label: 'environment', doc: 'environment' },
+  algo: { kind: 'enum', values: ALGOS, default: 'ppo', flag: 'algo', label: 'estimator', doc: 'estimator / algorithm' },
+  backend: { kind: 'enum', values: BACKENDS, default: 'cpu', flag: 'backend', label: 'engine', doc: 'engine backend' },
+  numEnvs: { kind: 'int', min: 1, max: 65536, default: 8, flag: 'envs', label: 'env count N', doc: 'parallel environments' },
+  totalSteps: { kind: 'int', min: 1, max: 1e10, default: 200_000, flag: 'steps', label: 'total env steps', doc: 'total env steps to train for' },
+  seed: { kind: 'int', min: 0, max: 4294967295, default: 1, flag: 'seed', label: 'seed', doc: 'random seed (u32)' },
+  numSteps: { kind: 'int', min: 1, max: 4096, default: 128, flag: 'num-steps', label: 'rollout length T', doc: 'rollout length per env per update' },
+  gamma: { kind: 'float', min: 0, max: 1, default: 0.99, flag: 'gamma', label: 'γ discount', doc: 'discount γ' },
+  lambda: { kind: 'float', min: 0, max: 1, default: 0.95, flag: 'lambda', label: 'λ GAE', doc: 'GAE λ' },
+  lr: { kind: 'float', min: 0, max: 1, minExclusive: true, default: 2.5e-4, flag: 'lr', label: 'lr (Adam)', doc: 'Adam learning rate' },
+  annealLr: { kind: 'bool', default: true, flag: 'anneal-lr', label: 'anneal lr → 0', doc: 'anneal the learning rate linearly to 0' },
+  adamEps: { kind: 'float', min: 0, max: 1, minExclusive: true, default: 1e-5, flag: 'adam-eps', label: 'Adam ε', doc: 'Adam ε' },
+  maxGradNorm: { kind: 'float', min: 0, max: 1e6, minExclusive: true, default: 0.5, flag: 'max-grad-norm', label: 'max ‖∇‖ (clip norm)', doc: 'global gradient-norm clip' },
+  epochs: { kind: 'int', min: 1, max: 100, default: 4, flag: 'epochs', label: 'epochs K (PPO)', doc: 'update epochs per rollout (PPO)' },
+  minibatches: { kind: 'int', min: 1, max: 65536, default: 4, flag: 'minibatches', label: 'minibatches M (PPO)', doc: 'minibatches per epoch (PPO)' },
+  clip: { kind: 'float', min: 0, max: 10, minExclusive: true, default: 0.2, flag: 'clip', label: 'clip ε (PPO)', doc: 'PPO clip ε' },
+  entCoef: { kind: 'float', min: 0, max: 10, default: 0.01, flag: 'ent-coef', label: 'entropy coef β', doc: 'entropy bonus β' },
+  vfCoef: { kind: 'float', min: 0, max: 100, default: 0.5, flag: 'vf-coef', label: 'value coef c_v', doc: 'value-loss coefficient' },
+  klCoef: { kind: 'float', min: 0, max: 100, default: 0, flag: 'kl-coef', label: 'KL penalty β_KL', doc: 'PPO KL-penalty coefficient β_KL (0 = off)' },
+  targetKl: { kind: 'float', min: 0, max: 10, default: 0, flag: 'target-kl', label: 'target KL (early stop)', doc: 'PPO early-stop KL (0 = off)' },
+  normAdv: { kind: 'bool', default: true, flag: 'norm-adv', label: 'normalise Â', doc: 'normalise advantages per minibatch (PPO)' },
+  hidden: { kind: 'intList', minLength: 1, maxLength: 4, min: 1, max: 1024, default: [64, 64], flag: 'hidden', label: 'hidden widths', doc: 'hidden layer widths' },
+  activation: { kind: 'enum', values: ACTIVATIONS, default: 'tanh', flag: 'activation', label: 'activation', doc: 'hidden activation' },
+  baselineDecay: { kind: 'float', min: 0, max: 1, maxExclusive: true, default: 0.9, flag: 'baseline-decay', label: 'baseline decay (EMA)', doc: 'running-mean baseline decay' },
+  varianceGroups: { kind: 'int', min: 2, max: 4096, default: 8, flag: 'groups', label: 'variance groups G', doc: 'env groups for gradient variance' },
+  maxFaults: { kind: 'int', min: 1, max: 1000, default: 3, flag: 'max-faults', label: 'max non-finite updates', doc: 'stop after this many consecutive non-finite updates (each is rolled back)' },
+  varianceEvery: { kind: 'int', min: 0, max: 1_000_000, default: 0, flag: 'variance-every', label: 'variance every N updates', doc: 'measure gradient variance every N updates (0 = off)' },
 } as const satisfies Record<string, Field>;
 
 export type FieldName = keyof typeof FIELDS;

@@ -26,6 +26,22 @@ export interface BenchCell {
   on: string;
 }
 
+/** bench.csv's columns, one row per BenchCell (`policygrad bench --out`), in this order. */
+export const BENCH_CSV_COLUMNS = ['backend', 'envs', 'mode', 'env_steps_per_s', 'reps', 'on'] as const satisfies readonly (keyof BenchCell)[];
+
+/** A CSV field: quoted (with "" for ") when it holds a comma, a quote or a line break. */
+function csvField(v: string | number): string {
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The cells as CSV: the header `BENCH_CSV_COLUMNS`, then one line per cell. */
+export function benchCellsToCsv(cells: readonly BenchCell[]): string {
+  const lines = [BENCH_CSV_COLUMNS.join(',')];
+  for (const c of cells) lines.push(BENCH_CSV_COLUMNS.map((k) => csvField(c[k])).join(','));
+  return lines.join('\n') + '\n';
+}
+
 /**
  * env-steps/s of `engine`: one warm-up repetition (pipelines compile, caches fill, the JIT settles),
  * then timed repetitions — a rollout, plus an update in 'train' mode — until at least `minReps` ran

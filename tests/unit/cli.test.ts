@@ -19,7 +19,8 @@ function cli(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const tiny = ['--env', 'cartpole', '--envs', '2', '--num-steps', '16', '--hidden', '8', '--steps', '64'];
+// --lr and --anneal-lr pinned: the schedule messages below quote them (the cartpole × ppo preset sets its own lr)
+const tiny = ['--env', 'cartpole', '--envs', '2', '--num-steps', '16', '--hidden', '8', '--steps', '64', '--lr', '0.00025', '--anneal-lr', 'true'];
 let good = '';
 
 beforeAll(() => {
@@ -240,6 +241,44 @@ describe('CLI runs', () => {
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((x) => x.estimator)).toEqual(['reinforce', 'reinforce-rtg', 'reinforce-baseline', 'actor-critic', 'gae']);
     expect(rows[0].exact[0]).toBeCloseTo(0.4375, 10); // ∇J at the uniform policy (hand check in exact.test.ts)
+  });
+});
+
+describe('env × algo presets (src/core/presets.ts)', () => {
+  const summaryOf = (r: { code: number | null; stdout: string; stderr: string }) => {
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    return lines[lines.length - 1];
+  };
+
+  it('train with only --env and --algo runs the preset; a flag given wins; the summary prints the whole config', async () => {
+    const { presetFor } = await import('../../src/core/presets');
+    const { defaultConfig } = await import('../../src/core/config');
+    const p = presetFor('bandit', 'reinforce');
+    const s = summaryOf(cli(['train', '--env', 'bandit', '--algo', 'reinforce', '--steps', '512', '--json']));
+    expect(s.config).toEqual({ ...defaultConfig(), ...p, env: 'bandit', algo: 'reinforce', totalSteps: 512 });
+    const o = summaryOf(cli(['train', '--env', 'bandit', '--algo', 'reinforce', '--steps', '512', '--lr', '0.3', '--envs', '16', '--json']));
+    expect(o.config).toMatchObject({ ...p, totalSteps: 512, lr: 0.3, numEnvs: 16 });
+    expect(p.lr).not.toBe(0.3);
+  });
+
+  it('--resume keeps the checkpoint\'s config: only the flags given override it, no preset of any env', () => {
+    const out = join(dir, 'preset-resume');
+    // a bandit run off its preset (lr 0.3, 8 envs × 2 steps)
+    summaryOf(cli(['train', '--env', 'bandit', '--algo', 'reinforce', '--lr', '0.3', '--envs', '8', '--num-steps', '2', '--steps', '32', '--anneal-lr', 'false', '--out', out, '--json']));
+    const ck = join(out, 'checkpoint.json');
+    // no --env: neither the default env's (cartpole) preset nor the bandit's comes back
+    const r = summaryOf(cli(['train', '--resume', ck, '--steps', '64', '--json']));
+    // (γ 1 is the bandit run's; the cartpole × ppo preset would say 0.98)
+    expect(r.config).toMatchObject({ env: 'bandit', algo: 'reinforce', lr: 0.3, numEnvs: 8, numSteps: 2, totalSteps: 64, annealLr: false, gamma: 1 });
+    // a flag given on resume wins
+    expect(summaryOf(cli(['train', '--resume', ck, '--steps', '64', '--lr', '0.2', '--json'])).config.lr).toBe(0.2);
+  });
+
+  it('train --help says where the defaults come from', () => {
+    const r = cli(['train', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Defaults come from the env × algo preset \(src\/core\/presets\.ts\)/);
   });
 });
 
