@@ -58,6 +58,57 @@ export function fieldHint(name: FieldName): string {
   return `${FIELDS[name].doc} — ${allowedText(name)}`;
 }
 
+/** A field's label on the form: config.ts's short `label` (the CLI keeps its flags). */
+export function fieldLabel(name: FieldName): string {
+  return FIELDS[name].label;
+}
+
+/**
+ * What a page preset holds (src/core/presets.ts `PagePreset`): its env, the estimators side by side,
+ * the env count on WebGPU and on the CPU engine, and config values over config.ts's defaults.
+ */
+export interface PresetLike {
+  id: string;
+  env: string;
+  estimators: readonly string[];
+  gpuEnvs: number;
+  cpuEnvs: number;
+  config: Partial<Config>;
+}
+
+/**
+ * The page's texts for a preset: config.ts's defaults under the preset's values, its env and
+ * estimators, the backend asked for, and the env count for the engine that will run it: `gpuEnvs`
+ * when the GPU is asked for and WebGPU works, else `cpuEnvs` (the worker falls back to the CPU).
+ */
+export function presetTexts(p: PresetLike, webgpu: boolean, backend = 'gpu'): Record<string, string> {
+  const t: Record<string, string> = { ...defaultTexts() };
+  for (const [k, v] of Object.entries(p.config)) if (k in FIELDS && v !== undefined) t[k] = fieldText(k as FieldName, v);
+  delete t.algo;
+  t.env = p.env;
+  t.backend = backend;
+  t.numEnvs = String(backend === 'gpu' && webgpu ? p.gpuEnvs : p.cpuEnvs);
+  t.estimators = p.estimators.join(',');
+  t.preset = p.id;
+  return t;
+}
+
+/**
+ * Move the form from one preset's texts to another's: a field still showing the old preset's value
+ * takes the new one; a field the user edited (its text differs from the old preset's) keeps it.
+ * `keep` names fields that keep their text whatever (the one just changed).
+ */
+export function rebaseTexts(texts: Record<string, string>, from: Record<string, string>, to: Record<string, string>, keep: readonly string[] = []): Record<string, string> {
+  const out = { ...texts };
+  for (const [k, v] of Object.entries(to)) if (!keep.includes(k) && (texts[k] === undefined || texts[k] === from[k])) out[k] = v;
+  return out;
+}
+
+/** The fields whose text differs from the preset's (the form marks them "edited"). */
+export function editedFields(texts: Record<string, string>, preset: Record<string, string>): Set<string> {
+  return new Set(Object.keys(texts).filter((k) => k !== 'preset' && preset[k] !== undefined && texts[k] !== preset[k]));
+}
+
 /** Parse the estimators list (comma separated) — the page's one field that is not a config field. */
 export function parseEstimators(text: string): { algos?: Algo[]; error?: string } {
   const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');

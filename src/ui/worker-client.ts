@@ -38,9 +38,9 @@ export class WorkerClient {
   }
 }
 
-/** Save text as a file download (name shown by the browser; content never rendered as HTML). */
-export function download(name: string, text: string, type = 'application/json'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Save text or bytes as a file download (name shown by the browser; content never rendered as HTML). */
+export function download(name: string, text: string | Uint8Array, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([text as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

@@ -1,6 +1,6 @@
 /**
  * A lost GPU device (GPUDevice.destroy() under a running GPU run, as a driver reset would do) is
- * reported in plain words and the run continues, on a new GPU device, from the last update, to the
+ * reported in plain words and the run continues, on a new GPU device, from its last snapshot, to the
  * end, every update in the curve exactly once. Needs a WebGPU adapter (SwiftShader in headless
  * Chromium); where there is none the test checks that the run went on the CPU engine instead.
  */
@@ -17,7 +17,7 @@ useBrowserPage((c) => ({ url, page, errors } = c));
 const T = (...sels: string[]) => ['pg-app', 'pg-trainer-page', ...sels];
 
 describe('lost GPU device', () => {
-  it('is reported and training continues on a new device from the last update', { timeout: 240_000 }, async () => {
+  it('is reported and training continues on a new device from the last snapshot', { timeout: 240_000 }, async () => {
     const updates = 40;
     await page.goto(`${url}/?page=trainer&env=cartpole&backend=gpu&numEnvs=4&numSteps=32&totalSteps=${4 * 32 * updates}&estimators=reinforce-rtg&hidden=16&varianceEvery=0`, { waitUntil: 'load' });
     await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, T('#start'));

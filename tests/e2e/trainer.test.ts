@@ -3,13 +3,16 @@
  * for a bounded number of updates; every return series has points, its later mean exceeds its first,
  * the charts hold exactly the rows the CSV export holds, no console errors. Bad inputs give inline
  * errors and start nothing. A checkpoint saved from the page continues training after a reload.
+ * The charts-first layout: a preset fills the form and the URL, the return chart is on the first
+ * 900 px, a live λ change is a mark on every chart at the update that first used it, "Export policy"
+ * downloads policy.safetensors + policy.json, and the health charts hold the exported rows.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { screenshot, useBrowserPage } from './harness';
+import { ARTIFACTS, screenshot, useBrowserPage } from './harness';
 
 let url: string;
 let page: Page;
@@ -55,6 +58,30 @@ async function typeInto(name: string, text: string): Promise<void> {
     T(`pg-field[name="${name}"]`),
     text,
   );
+}
+
+async function selectField(name: string, value: string): Promise<void> {
+  await page.evaluate(
+    (s, v) => {
+      const sel = (window as any).__q(...s).shadowRoot.querySelector('select');
+      sel.value = v;
+      sel.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
+    },
+    T(`pg-field[name="${name}"]`),
+    value,
+  );
+}
+
+async function fieldValue(name: string): Promise<string> {
+  return page.evaluate((s) => (window as any).__q(...s).value, T(`pg-field[name="${name}"]`));
+}
+
+/** The page's CSV export as rows of named columns, per estimator. */
+async function csvRows(): Promise<Record<string, string>[]> {
+  const csv: string = await page.evaluate((s) => (window as any).__q(...s).curvesCsv(), T());
+  const [head, ...lines] = csv.trim().split('\n');
+  const cols = head.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
 }
 
 function mean(a: number[]): number {
@@ -127,7 +154,7 @@ describe('trainer page', () => {
     expect(sps).toBe(16);
     expect(errors).toEqual([]);
     await screenshot(page, 'trainer');
-  });
+  }, 240_000);
 
   it('saves a checkpoint and continues from it after a reload', async () => {
     await page.evaluate((s) => {
@@ -170,7 +197,7 @@ describe('trainer page', () => {
   it('pauses, resumes and resets', async () => {
     // long enough (200 quick CPU updates) that the pause lands mid-run on a fast machine
     const updates = 200;
-    await page.goto(`${url}/?page=trainer&env=cartpole&backend=cpu&numEnvs=4&numSteps=32&totalSteps=${4 * 32 * updates}&estimators=reinforce&hidden=16`, { waitUntil: 'load' });
+    await page.goto(`${url}/?page=trainer&env=cartpole&backend=cpu&numEnvs=4&numSteps=32&totalSteps=${4 * 32 * updates}&estimators=reinforce&hidden=16&varianceEvery=0`, { waitUntil: 'load' });
     await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, T('#start'));
     await click('#start');
     const rows = () => page.evaluate((s) => (window as any).__q(...s).curvesCsv().trim().split('\n').length - 1, T());
@@ -193,8 +220,14 @@ describe('trainer page', () => {
   });
 
   it('bad inputs give inline errors and start nothing', async () => {
-    await page.goto(`${url}/?page=trainer&numEnvs=-4&seed=1`, { waitUntil: 'load' });
+    await page.goto(`${url}/?page=trainer&numEnvs=-4&seed=1&preset=nope&annealLR=true`, { waitUntil: 'load' });
     await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, T('#start'));
+    // a preset the page does not know, a key it does not know: said plainly, never applied
+    const presetError = await page.evaluate((s) => (window as any).__q(...s)?.textContent ?? '', T('#preset-error'));
+    expect(presetError).toMatch(/^invalid preset: "nope" \(allowed: cartpole-ppo, /);
+    const notes = await page.evaluate((s) => ((window as any).__qa(...s) as HTMLElement[]).map((n) => n.textContent ?? ''), T('.notice'));
+    expect(notes.some((t) => t.startsWith('Ignored unknown URL settings: "annealLR"'))).toBe(true);
+    expect(new URL(page.url()).searchParams.has('annealLR')).toBe(false);
     await typeInto('lambda', '2');
     await typeInto('lr', 'fast');
     const errs = await fieldErrors();
@@ -225,4 +258,121 @@ describe('trainer page', () => {
     await screenshot(page, 'trainer-bad-input');
     expect(errors).toEqual([]);
   });
+
+  it('charts first: a preset fills the form and the URL, a live λ change marks every chart, the policy exports', async () => {
+    await page.setViewport({ width: 1400, height: 900 });
+    await page.goto(`${url}/?page=trainer`, { waitUntil: 'load' });
+    await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, T('#start'));
+    // the defaults are the first preset (CartPole PPO, thousands of envs on WebGPU), written whole into the URL
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('preset') !== null);
+    let q = new URL(page.url()).searchParams;
+    expect(q.get('preset')).toBe('cartpole-ppo');
+    expect(q.get('env')).toBe('cartpole');
+    expect(Number(q.get('numEnvs'))).toBeGreaterThanOrEqual(1024);
+    for (const k of ['gamma', 'lambda', 'lr', 'clip', 'entCoef', 'epochs', 'minibatches', 'hidden', 'varianceEvery', 'estimators']) expect(q.has(k)).toBe(true);
+    // the return chart opens the page: wholly inside the first 900 px at 1400 × 900
+    const rect = await page.evaluate((s) => {
+      const r = (window as any).__q(...s).getBoundingClientRect();
+      return { top: r.top + scrollY, bottom: r.bottom + scrollY, width: r.width };
+    }, T('#chart-return'));
+    expect(rect.bottom).toBeLessThanOrEqual(900);
+    expect(rect.width).toBeGreaterThan(600);
+    // human labels from config.ts, the advanced fields folded away
+    const labels: Record<string, string> = await page.evaluate((s) => Object.fromEntries(((window as any).__qa(...s) as any[]).map((f) => [f.name, f.label])), T('pg-field'));
+    expect(labels.gamma).toBe('γ discount');
+    expect(labels.lr).toBe('lr (Adam)');
+    expect(await page.evaluate((s) => (window as any).__q(...s).open, T('#advanced'))).toBe(false);
+
+    // another preset fills the form and the URL
+    await page.evaluate((s) => {
+      const sel = (window as any).__q(...s) as HTMLSelectElement;
+      sel.value = 'pendulum-ppo';
+      sel.dispatchEvent(new Event('change'));
+    }, T('#preset'));
+    expect(await fieldValue('env')).toBe('pendulum');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('env') === 'pendulum');
+    const pendulumEnvs = await fieldValue('numEnvs');
+    // an edited field survives a change of env; the others take the new env's preset
+    await typeInto('seed', '7');
+    await selectField('env', 'cartpole');
+    expect(await fieldValue('seed')).toBe('7');
+    expect(await fieldValue('numEnvs')).not.toBe(pendulumEnvs);
+    q = new URL(page.url()).searchParams;
+    expect([q.get('env'), q.get('preset'), q.get('seed'), q.get('numEnvs')]).toEqual(['cartpole', 'cartpole-ppo', '7', await fieldValue('numEnvs')]);
+
+    // a short run (8 envs × 32 steps, 24 updates), the live comparison every 2 updates
+    await typeInto('numEnvs', '8');
+    await typeInto('numSteps', '32');
+    await typeInto('totalSteps', String(8 * 32 * 24));
+    await typeInto('epochs', '2');
+    await typeInto('hidden', '16');
+    await typeInto('varianceEvery', '2');
+    await click('#start');
+    await page.waitForFunction((s) => (window as any).__q(...s).curvesCsv().trim().split('\n').length > 4, { timeout: 120_000, polling: 100 }, T());
+    await click('#pause');
+    await page.waitForFunction((s) => (window as any).__q(...s)?.dataset.state === 'paused', {}, T('#status'));
+    // mid-run, at 1400 × 900: what the README shows
+    await page.screenshot({ path: join(ARTIFACTS, 'trainer-midrun.png') as `${string}.png` });
+    // λ changes while the run is paused: it applies from the next update
+    const lambda0 = Number(await fieldValue('lambda'));
+    await typeInto('lambda', '0.5');
+    await page.waitForFunction((s) => !(window as any).__q(...s).disabled, {}, T('#apply-live'));
+    await click('#apply-live');
+    await page.waitForFunction((s) => (window as any).__q(...s).marks.length > 0, { timeout: 20_000 }, T('#chart-return'));
+    await click('#resume');
+    await page.waitForFunction((s) => ['done', 'error'].includes((window as any).__q(...s)?.dataset.state), { timeout: 150_000, polling: 250 }, T('#status'));
+    expect(await status()).toBe('done');
+    expect(await page.evaluate((s) => (window as any).__q(...s).textContent, T('#status'))).toContain('ppo: update 24 of 24');
+
+    const rows = await csvRows();
+    expect(rows.length).toBe(24);
+    // the first update with λ = 0.5: the mark sits at its env steps, on every chart of the page
+    const first = rows.find((r) => Number(r.lambda) === 0.5)!;
+    expect(first).toBeDefined();
+    const u = Number(first.update);
+    expect(Number(rows[u - 2].lambda)).toBeCloseTo(lambda0, 12);
+    expect(rows.slice(u - 1).every((r) => Number(r.lambda) === 0.5)).toBe(true);
+    const marks = await page.evaluate((s) => ((window as any).__qa(...s) as any[]).map((c) => ({ id: c.id, marks: c.marks, drawn: c.marksDrawn })), T('pg-chart'));
+    expect(marks.length).toBeGreaterThanOrEqual(14);
+    for (const c of marks) expect(c.marks).toEqual([{ x: Number(first.envSteps), label: 'λ 0.5' }]);
+    // the plugin drew it on the return chart (inside the x range)
+    expect(marks.find((c) => c.id === 'chart-return')!.drawn).toBe(1);
+
+    // the health charts hold the exported rows, metric by metric
+    for (const k of ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'clipFrac', 'explainedVariance', 'gradNorm', 'lr', 'epochsRun', 'sps']) {
+      const data = await page.evaluate((s) => (window as any).__q(...s)?.plotData ?? null, T(`#chart-${k}`));
+      expect(data, k).not.toBeNull();
+      const want = rows.map((r) => (r[k] === '' ? null : Number(r[k])));
+      expect(data[0], k).toEqual(rows.map((r) => Number(r.envSteps)));
+      expect(data[1], k).toEqual(want.map((v) => (v !== null && (k === 'sps' || k === 'gradNorm') && v <= 0 ? null : v)));
+    }
+    expect(rows.every((r) => Number(r.epochsRun) >= 1 && Number(r.epochsRun) <= 2)).toBe(true);
+    // all five estimators compared on every second update
+    const est = await page.evaluate((s) => {
+      const c = (window as any).__q(...s);
+      return { labels: c.series.map((x: any) => x.label), counts: c.series.map((_: any, i: number) => c.pointCount(i)) };
+    }, T('#chart-est-cosine'));
+    expect(est.labels).toEqual(['reinforce', 'reinforce-rtg', 'reinforce-baseline', 'actor-critic', 'gae']);
+    expect(est.counts).toEqual([12, 12, 12, 12, 12]);
+
+    // "Export policy": the run's checkpoint → policy.safetensors + policy.json, downloaded
+    await click('#export-policy');
+    await page.waitForFunction((s) => (window as any).__q(...s).lastExport.length === 2, { timeout: 20_000 }, T());
+    let files: string[] = [];
+    for (let i = 0; i < 100 && files.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      files = readdirSync(downloads).filter((f) => f === 'policy.safetensors' || f === 'policy.json');
+    }
+    expect(files.sort()).toEqual(['policy.json', 'policy.safetensors']);
+    const st = readFileSync(join(downloads, 'policy.safetensors'));
+    const n = Number(st.readBigUInt64LE(0));
+    const header = JSON.parse(st.subarray(8, 8 + n).toString('utf8'));
+    // hidden 16: actor 4 → 16 → 2 (CartPole), weights [out, in]
+    expect(header['actor.0.weight'].shape).toEqual([16, 4]);
+    expect(header['actor.1.weight'].shape).toEqual([2, 16]);
+    const manifest = JSON.parse(readFileSync(join(downloads, 'policy.json'), 'utf8'));
+    expect(JSON.stringify(manifest)).toContain('cartpole');
+    expect(errors).toEqual([]);
+    await screenshot(page, 'trainer-charts-first');
+  }, 300_000);
 });

@@ -6,12 +6,15 @@
  * iteration = the plain gradient; the clip holds the ratios near 1 + ε).
  */
 import { describe, expect, it } from 'vitest';
-import { validateTexts, parseEstimators, checkField, checkNumber } from '../../src/ui/form';
-import { RunSeries } from '../../src/ui/series';
+import { validateTexts, parseEstimators, checkField, checkNumber, presetTexts, rebaseTexts, editedFields, fieldLabel, defaultTexts } from '../../src/ui/form';
+import { RunSeries, statusText } from '../../src/ui/series';
+import { pageParams, unknownParams } from '../../src/ui/url';
+import { FIELDS, FIELD_NAMES, configFromStrings } from '../../src/core/config';
+import { PAGE_PRESETS } from '../../src/core/presets';
 import { histogram, rangeOf } from '../../src/ui/lab/histogram';
 import { crossover } from '../../src/train/bench';
 import { makeWorld, thetaFromProbs, sampleTrajectories, meanGrad, exactGrad, exactJ, ppoClipStep, plainStep, klLimitedStep, visitKl, policyRow } from '../../src/ui/lab/tiny-model';
-import type { MetricRow } from '../../src/train/metrics';
+import { CSV_COLUMNS, type MetricRow } from '../../src/train/metrics';
 
 describe('form validation (config.ts is the one layer)', () => {
   it('puts each bad field’s config.ts message on that field', () => {
@@ -47,9 +50,13 @@ describe('form validation (config.ts is the one layer)', () => {
 });
 
 function row(update: number, envSteps: number, ret: number, extra: Partial<MetricRow> = {}): MetricRow {
+  // every metric column (metrics.ts grows: other helpers add columns), 0 unless said here
+  const zero = Object.fromEntries(CSV_COLUMNS.map((k) => [k, 0])) as unknown as MetricRow;
   return {
-    update, envSteps, wallS: update, sps: 100 * update, episodicReturn: ret, episodicLength: 10, episodicReturnMin: ret - 1, episodicReturnMax: ret + 1, episodes: 2, policyLoss: 0, valueLoss: 0,
-    entropy: 0, approxKl: 0, clipFrac: 0, gradNorm: 0, lr: 0.1, nonFinite: false, gradVariance: NaN, gradSnr: NaN, ...extra,
+    ...zero, update, envSteps, wallS: update, sps: 100 * update, episodicReturn: ret, episodicLength: 10, episodicReturnMin: ret - 1, episodicReturnMax: ret + 1, episodes: 2,
+    lr: 0.1, nonFinite: false, gradVariance: NaN, gradSnr: NaN, epochsRun: 1,
+    varReinforce: NaN, cosReinforce: NaN, varReinforceRtg: NaN, cosReinforceRtg: NaN, varReinforceBaseline: NaN, cosReinforceBaseline: NaN,
+    varActorCritic: NaN, cosActorCritic: NaN, varGae: NaN, cosGae: NaN, ...extra,
   };
 }
 
@@ -68,6 +75,77 @@ describe('RunSeries', () => {
     expect(s.columns('episodicReturn')).toEqual([[100], [5], [null]]);
     const j = JSON.parse(s.toJson({ config: { env: 'x' } }));
     expect(j.runs.map((r: any) => [r.estimator, r.rows.length])).toEqual([['a', 1], ['b', 1]]);
+  });
+});
+
+describe('trainer status line', () => {
+  it('shows each run’s own progress, not one run’s count over the other’s', () => {
+    // two estimators side by side, one update apart (the worker runs one update of each in turn)
+    const s = new RunSeries(['ppo', 'reinforce-rtg']);
+    for (let u = 1; u <= 15; u++) s.add(0, row(u, 512 * u, 1));
+    for (let u = 1; u <= 14; u++) s.add(1, row(u, 512 * u, 1));
+    expect(s.lastUpdates()).toEqual([15, 14]);
+    expect(statusText('running', s.names, s.lastUpdates(), [16, 16])).toBe('running — ppo: update 15 of 16 · reinforce-rtg: update 14 of 16');
+    // after a rewind (continuing from an older checkpoint) the run's update is where it went back to
+    s.rewind(0, 10);
+    expect(statusText('running', s.names, s.lastUpdates(), [16, 16])).toBe('running — ppo: update 10 of 16 · reinforce-rtg: update 14 of 16');
+    // a run continued from a checkpoint at update 16 reports its real update, not its row count
+    const c = new RunSeries(['ppo']);
+    c.add(0, row(17, 512 * 17, 1));
+    expect(statusText('done', c.names, c.lastUpdates(), [18])).toBe('done — ppo: update 17 of 18');
+    expect(statusText('idle', [], [], [])).toBe('idle');
+    expect(statusText('starting', ['gae'], [0], [4])).toBe('starting — gae: update 0 of 4');
+  });
+});
+
+describe('trainer form: labels, presets, several metrics per run', () => {
+  it('every config field has a short label (one place: config.ts FIELDS)', () => {
+    for (const k of FIELD_NAMES) {
+      expect(FIELDS[k].label.length).toBeGreaterThan(0);
+      expect(FIELDS[k].label.length).toBeLessThanOrEqual(28);
+    }
+    expect(fieldLabel('gamma')).toBe('γ discount');
+    expect(fieldLabel('lr')).toBe('lr (Adam)');
+  });
+  it('a preset fills every field: its config over the defaults, env count per engine, and validates', () => {
+    const p = PAGE_PRESETS[0];
+    const gpu = presetTexts(p, true);
+    expect(gpu.env).toBe(p.env);
+    expect(gpu.numEnvs).toBe(String(p.gpuEnvs));
+    expect(gpu.estimators).toBe(p.estimators.join(','));
+    expect(gpu.preset).toBe(p.id);
+    expect(presetTexts(p, false).numEnvs).toBe(String(p.cpuEnvs));
+    expect(presetTexts(p, true, 'cpu').numEnvs).toBe(String(p.cpuEnvs));
+    for (const q of PAGE_PRESETS) {
+      for (const webgpu of [true, false]) {
+        const { preset, estimators, ...fields } = presetTexts(q, webgpu);
+        expect(preset).toBe(q.id);
+        expect(parseEstimators(estimators).algos).toEqual(q.estimators);
+        // the texts are a whole valid configuration carrying the preset's values
+        const c = configFromStrings(fields);
+        for (const [k, v] of Object.entries(q.config)) if (k !== 'numEnvs') expect(c[k as keyof typeof c]).toEqual(v);
+        expect(c.numEnvs).toBe(webgpu ? q.gpuEnvs : q.cpuEnvs);
+      }
+    }
+  });
+  it('changing preset keeps the fields the user edited and moves the rest', () => {
+    const from: Record<string, string> = { ...defaultTexts(), env: 'cartpole', lr: '0.001', numEnvs: '4096', seed: '1' };
+    const to: Record<string, string> = { ...defaultTexts(), env: 'pendulum', lr: '0.0003', numEnvs: '4', seed: '1' };
+    const texts = { ...from, lr: '0.005', env: 'pendulum' };
+    expect([...editedFields(texts, from)].sort()).toEqual(['env', 'lr']);
+    const out = rebaseTexts(texts, from, to, ['env']);
+    expect(out.lr).toBe('0.005'); // edited: kept
+    expect(out.numEnvs).toBe('4'); // not edited: the new preset's
+    expect(out.env).toBe('pendulum');
+    expect(editedFields(out, to)).toEqual(new Set(['lr']));
+  });
+  it('columnsOf lines several metrics of every run up on one chart', () => {
+    const s = new RunSeries(['a', 'b']);
+    s.add(0, row(1, 100, 0, { varGae: 4, varReinforce: -1 }));
+    s.add(1, row(1, 100, 0, { varGae: 2, varReinforce: 8 }));
+    s.add(1, row(2, 200, 0, { varGae: NaN, varReinforce: 3 }));
+    expect(s.columnsOf(['varReinforce', 'varGae'], true)).toEqual([[100, 200], [null, null], [4, null], [8, 3], [2, null]]);
+    expect(s.columnsOf(['varReinforce'])).toEqual([[100, 200], [-1, null], [8, 3]]);
   });
 });
 
@@ -149,5 +227,17 @@ describe('tiny lab model', () => {
     expect(kl.kl).toBeLessThanOrEqual(0.01 + 1e-9);
     expect(kl.kl).toBeGreaterThan(0.0099);
     expect(visitKl(trajs, th, th)).toBe(0);
+  });
+});
+
+describe('URL state', () => {
+  it('writes the whole configuration in the page’s key order and names unknown keys', () => {
+    const keys = ['preset', 'env', 'numEnvs', 'estimators'];
+    expect(Object.entries(pageParams({ estimators: 'ppo', env: 'cartpole', other: 'x', numEnvs: '8', preset: undefined }, keys))).toEqual([
+      ['env', 'cartpole'],
+      ['numEnvs', '8'],
+      ['estimators', 'ppo'],
+    ]);
+    expect(unknownParams({ env: 'cartpole', annealLR: 'true', '<b>': '1' }, keys)).toEqual(['annealLR', '<b>']);
   });
 });

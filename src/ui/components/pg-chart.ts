@@ -8,6 +8,7 @@ import { customElement, property, query } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { base, COLORS } from '../styles';
+import { logAxisValues } from '../ticks';
 
 export interface ChartSeries {
   label: string;
@@ -30,6 +31,43 @@ export interface ChartMarker {
   color?: string;
 }
 
+/** An event at x (e.g. a live hyperparameter change): a thin vertical line labelled at its foot. */
+export interface ChartMark {
+  x: number;
+  label: string;
+}
+
+/**
+ * A uPlot plugin drawing `get()`'s marks as vertical lines over the plot (after the series), each
+ * labelled at the bottom; `drawn` hears how many fell inside the x range on each draw.
+ */
+export function marksPlugin(get: () => readonly ChartMark[], drawn: (n: number) => void): uPlot.Plugin {
+  const draw = (u: uPlot): void => {
+    const ctx = u.ctx;
+    const dpr = devicePixelRatio;
+    let n = 0;
+    ctx.save();
+    ctx.strokeStyle = '#6b7280';
+    ctx.fillStyle = '#374151';
+    ctx.lineWidth = dpr;
+    ctx.setLineDash([2 * dpr, 3 * dpr]);
+    ctx.font = `${10.5 * dpr}px system-ui, sans-serif`;
+    for (const m of get()) {
+      const px = u.valToPos(m.x, 'x', true);
+      if (!Number.isFinite(px) || px < u.bbox.left || px > u.bbox.left + u.bbox.width) continue;
+      n++;
+      ctx.beginPath();
+      ctx.moveTo(px, u.bbox.top);
+      ctx.lineTo(px, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+      ctx.fillText(m.label, px + 3 * dpr, u.bbox.top + u.bbox.height - 4 * dpr);
+    }
+    ctx.restore();
+    drawn(n);
+  };
+  return { hooks: { draw } };
+}
+
 @customElement('pg-chart')
 export class PgChart extends LitElement {
   /** title above the plot */
@@ -48,6 +86,10 @@ export class PgChart extends LitElement {
   @property({ type: Boolean }) logY = false;
   /** vertical markers */
   @property({ type: Array }) markers: ChartMarker[] = [];
+  /** events marked on the plot (live hyperparameter changes), drawn by `marksPlugin` */
+  @property({ attribute: false }) marks: ChartMark[] = [];
+  /** how many marks the last draw put on the plot (inside the x range) */
+  marksDrawn = 0;
   /** shaded bands (e.g. min–max), drawn under the lines in the series' colour */
   @property({ attribute: false }) bands: ChartBand[] = [];
   /** plot height in px */
@@ -98,6 +140,12 @@ export class PgChart extends LitElement {
     return (this.plot?.data as (number | null)[][] | undefined) ?? this.data;
   }
 
+  /** The tick labels axis `i` (0 = x, 1 = y) shows now, blanks dropped (uPlot draws them on the canvas). */
+  axisLabels(i: number): string[] {
+    const ax = this.plot?.axes[i] as { _values?: (string | null)[] | null } | undefined;
+    return (ax?._values ?? []).filter((v): v is string => Boolean(v));
+  }
+
   /** Number of non-null points of y series `i` (0-based) currently in the chart. */
   pointCount(i: number): number {
     const col = this.plotData[i + 1] ?? [];
@@ -145,7 +193,7 @@ export class PgChart extends LitElement {
       return;
     }
     if (changed.has('data')) this.plot.setData(this.aligned());
-    else if (changed.has('markers') || changed.has('bands')) this.plot.redraw(false, false);
+    else if (changed.has('markers') || changed.has('bands') || changed.has('marks')) this.plot.redraw(false, false);
   }
 
   private aligned(): uPlot.AlignedData {
@@ -162,6 +210,8 @@ export class PgChart extends LitElement {
       for (const v of b.hi) if (v !== null && Number.isFinite(v)) hi = Math.max(hi, v);
     }
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [min, max];
+    // a flat series (clip fraction 0, epochs run 4): a range around it, not uPlot's 0–100
+    if (hi === lo) return [lo - (Math.abs(lo) * 0.1 || 1), hi + (Math.abs(hi) * 0.1 || 1)];
     return uPlot.rangeNum(lo, hi, 0.1, true);
   }
 
@@ -215,11 +265,13 @@ export class PgChart extends LitElement {
         x: { time: false, distr: this.logX ? 3 : 1 },
         y: { distr: this.logY ? 3 : 1, range: this.logY ? undefined : (_u: uPlot, min: number, max: number) => this.yRange(min, max) },
       },
+      // log axes read 1, 10, 100, 1k and 0.001, 1e-4 (uPlot's default prints 1e-4 as "0")
       axes: [
-        { label: this.xLabel, size: 40 },
-        { label: this.yLabel, size: 72 },
+        { label: this.xLabel, size: 40, ...(this.logX ? { values: logAxisValues } : {}) },
+        { label: this.yLabel, size: 72, ...(this.logY ? { values: logAxisValues } : {}) },
       ],
       legend: { show: true, live: false },
+      plugins: [marksPlugin(() => this.marks, (n) => (this.marksDrawn = n))],
       series: [
         { label: this.xLabel || 'x' },
         ...this.series.map((s, i) => ({

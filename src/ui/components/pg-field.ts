@@ -30,6 +30,10 @@ export class PgField extends LitElement {
   @property({ type: Array }) options: readonly string[] = [];
   /** greys the field out (e.g. while training) */
   @property({ type: Boolean }) disabled = false;
+  /** marks the field as changed from the preset (a dot after the label) */
+  @property({ type: Boolean }) edited = false;
+  /** compact side-panel form: the hint becomes the field's tooltip instead of a line under it */
+  @property({ type: Boolean, reflect: true }) compact = false;
 
   static override styles = [
     base,
@@ -68,6 +72,22 @@ export class PgField extends LitElement {
         font-size: 12px;
         margin-top: 2px;
       }
+      .edited {
+        color: #2563eb;
+        margin-left: 3px;
+      }
+      :host([compact]) {
+        min-width: 0;
+      }
+      :host([compact]) label {
+        font-weight: 500;
+        font-size: 12px;
+        margin-bottom: 1px;
+      }
+      :host([compact]) input[type='text'],
+      :host([compact]) select {
+        padding: 2px 5px;
+      }
     `,
   ];
 
@@ -87,8 +107,9 @@ export class PgField extends LitElement {
     } else {
       input = html`<input id="in" type="text" spellcheck="false" class=${bad ? 'bad' : ''} .value=${this.value} ?disabled=${this.disabled} aria-invalid=${bad ? 'true' : 'false'} @input=${(e: Event) => this.emit((e.target as HTMLInputElement).value)} />`;
     }
-    return html`<label for="in">${this.label || this.name}</label>${input}
-      ${this.hint ? html`<div class="hint">${this.hint}</div>` : nothing}
+    const tip = this.compact ? this.hint : '';
+    return html`<label for="in" title=${tip}>${this.label || this.name}${this.edited ? html`<span class="edited" title="changed from the preset">•</span>` : nothing}</label>${input}
+      ${this.hint && !this.compact ? html`<div class="hint">${this.hint}</div>` : nothing}
       ${bad ? html`<div class="error" role="alert">${this.error}</div>` : nothing}`;
   }
 }

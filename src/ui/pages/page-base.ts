@@ -57,9 +57,14 @@ export abstract class WorkerPage extends PageBase {
 
   override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('params')) {
-      this.texts = { ...this.defaults, ...this.params };
+      this.texts = this.textsFrom(this.params);
       this.errors = this.validate().errors;
     }
+  }
+
+  /** The form's texts for the URL's params: the URL over the page's defaults. */
+  protected textsFrom(params: Record<string, string>): Record<string, string> {
+    return { ...this.defaults, ...params };
   }
 
   protected worker(): WorkerClient {

@@ -1,9 +1,11 @@
 /**
- * Tiny-MDP lab (bandit, twostate): set the policy with sliders, sample trajectories, and watch the
- * score-function estimates — per trajectory, their mean, and the exact ∇J — in the 2-D parameter
- * plane; the microscope table multiplies out one trajectory; the PPO toggle compares an
- * unconstrained step with a clipped / KL-limited one on the J(θ) landscape. Runs on the main
- * thread (everything is tiny); the maths is in ../lab/tiny-model.ts.
+ * Tiny-MDP lab (bandit, the seed's scalar bandit, twostate, corridor): set the policy with sliders,
+ * sample trajectories, and watch the score-function estimates — per trajectory, their mean, and the
+ * exact ∇J — in the 2-D parameter plane; the microscope table multiplies out one trajectory; the PPO
+ * toggle compares an unconstrained step with a clipped / KL-limited one on the J(θ) landscape. Runs
+ * on the main thread (everything is tiny); the maths is in ../lab/tiny-model.ts. One-row worlds also
+ * get the exact J against p = π(1|s), with the best p marked where it lies inside the slider's range
+ * (corridor: 2 − √2 at γ = 1).
  */
 import { html, css, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
@@ -12,6 +14,7 @@ import { PageBase } from './page-base';
 import { checkField, checkNumber } from '../form';
 import {
   TINY_ENVS,
+  TINY_MAX_SAMPLES,
   TINY_PSI,
   makeWorld,
   thetaFromProbs,
@@ -21,6 +24,9 @@ import {
   landscape,
   exactJ,
   exactGrad,
+  freeOnly,
+  jCurve,
+  optimum,
   plainStep,
   klLimitedStep,
   ppoClipStep,
@@ -30,6 +36,8 @@ import {
   type Trajectory,
   type StepResultLab,
 } from '../lab/tiny-model';
+import type { BanditParams } from '../../envs/bandit';
+import type { ChartMarker } from '../components/pg-chart';
 import type { PlaneArrow, PlanePoint } from '../components/pg-plane';
 import type { FieldInputDetail } from '../components/pg-field';
 import '../components/pg-field';
@@ -51,13 +59,24 @@ const DEFAULTS: Record<string, string> = {
   eps: '0.2',
   kl: '0.01',
 };
-const MAX_SAMPLES = 5000;
 const MAX_ARROWS = 150;
 const MAX_LIST = 40;
 const GRID = 41;
 const RANGE = 5;
+/** the p grid of the J(p) chart: the slider's range */
+const PS = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
 
-/** Where θ sits in the plane: bandit (z₀, z₁); twostate the logit differences θ[s][1] − θ[s][0]. */
+/** What the environment select says under each world. */
+const HINTS: Record<TinyEnv, string> = {
+  bandit: 'two arms, reward ~ Bernoulli(0.2) / Bernoulli(0.8)',
+  'scalar-bandit': 'the seed’s bandit: arm 1 pays 1, arm 0 pays 0; one parameter θ, p = σ(θ)',
+  twostate: 'two states, slip 0.1, ends w.p. 0.25 per step',
+  corridor: 'short corridor, switched actions in state 1, −1 a step; all states look alike',
+};
+/** The slider of row 0 (row 1: twostate only). */
+const SLIDER0: Record<TinyEnv, string> = { bandit: 'π(arm 1)', 'scalar-bandit': 'p = σ(θ) = π(arm 1)', twostate: 'π(go to s1 | s0)', corridor: 'π(right)' };
+
+/** Where θ sits in the plane: one row (z₀, z₁); twostate the logit differences θ[s][1] − θ[s][0]. */
 export function planeCoords(world: TinyWorld, th: ArrayLike<number>): [number, number] {
   if (world.nObs === 1) return [th[0], th[1]];
   return [th[1] - th[0], th[3] - th[2]];
@@ -81,6 +100,9 @@ export class PgTinyPage extends PageBase {
   private grid: Float64Array = new Float64Array(0);
   private gridKey = '';
   private conv: (number | null)[][] = [[]];
+  /** J(p) of one-row worlds [PS, J] and the best p inside the range (null: none, or two rows) */
+  private jp: (number | null)[][] = [[]];
+  private best: { p: number; J: number } | null = null;
   private stepPlain: StepResultLab | null = null;
   private stepLimited: StepResultLab | null = null;
   private settings = { env: 'bandit' as TinyEnv, probs: [0.3], n: 50, seed: 1, gamma: 1, psi: 'reinforce' as TinyPsi, traj: 0, mode: 'clip', alpha: 20, eps: 0.2, kl: 0.01 };
@@ -202,7 +224,7 @@ export class PgTinyPage extends PageBase {
     };
     const p0 = get('p0', checkNumber('p0', t.p0, 0.01, 0.99));
     const p1 = get('p1', checkNumber('p1', t.p1, 0.01, 0.99));
-    const n = get('n', checkNumber('n', t.n, 1, MAX_SAMPLES, true));
+    const n = get('n', checkNumber('n', t.n, 1, TINY_MAX_SAMPLES[env ?? this.world.name], true));
     const seed = get('seed', checkField('seed', t.seed));
     const gamma = get('gamma', checkField('gamma', t.gamma));
     const alpha = get('alpha', checkNumber('alpha', t.alpha, 0, 1000));
@@ -211,8 +233,8 @@ export class PgTinyPage extends PageBase {
     this.errors = errors;
     if (Object.keys(errors).length > 0 || !env || !psi || !mode) return;
 
-    const world = env === this.world.model.env ? this.world : makeWorld(env);
-    const probs = env === 'bandit' ? [p0] : [p0, p1];
+    const world = env === this.world.name ? this.world : makeWorld(env);
+    const probs = world.nObs === 1 ? [p0] : [p0, p1];
     const theta = thetaFromProbs(probs);
     const jNow = exactJ(world.model, theta, gamma);
     const exact = exactGrad(world.model, theta, gamma);
@@ -228,7 +250,7 @@ export class PgTinyPage extends PageBase {
     this.exact = exact;
     this.trajs = trajs;
     this.mean = meanGrad(trajs, world.P);
-    const [ns, errs] = convergence(trajs, exact, world.P);
+    const [ns, errs] = convergence(trajs, exact, world.P, world.free);
     // reference 1/√n line through the first point
     const c0 = errs[0] ?? 1;
     this.conv = [ns, errs, ns.map((k) => c0 / Math.sqrt(k))];
@@ -236,8 +258,17 @@ export class PgTinyPage extends PageBase {
     if (gkey !== this.gridKey) {
       const xs = Array.from({ length: GRID }, (_, i) => -RANGE + (2 * RANGE * i) / (GRID - 1));
       this.grid = landscape(world, new Float64Array(world.P), gamma, xs, xs);
+      // corridor: J falls to −∞ where a policy almost never reaches the goal; shade −log(−J), same order
+      if (env === 'corridor') this.grid = this.grid.map((v) => -Math.log(-v));
       this.gridKey = gkey;
+      this.best = optimum(world, gamma);
+      // the corridor's J falls to −∞ at both ends: points more than 2|J*| below the best J are left
+      // out, so the curve shows its peak instead of two walls
+      const best = this.best;
+      const cut = (v: number) => (best && v < best.J - 2 * Math.abs(best.J) ? null : v);
+      this.jp = world.nObs === 1 ? [PS, jCurve(world, gamma, PS).map(cut)] : [[]];
     }
+    // steps move the free parameters only (the scalar bandit's z₀ stays 0)
     this.stepPlain = plainStep(world, theta, this.mean, alpha, gamma, trajs);
     this.stepLimited = mode === 'clip' ? ppoClipStep(world, theta, alpha, eps, gamma, trajs) : klLimitedStep(world, theta, this.mean, alpha, kl, gamma, trajs);
     this.settings = { env, probs, n, seed, gamma, psi, traj: trajIdx, mode, alpha, eps, kl };
@@ -260,7 +291,11 @@ export class PgTinyPage extends PageBase {
   private arrowsAndScale(): { arrows: PlaneArrow[]; scale: number } {
     const w = this.world;
     const [ix, iy] = w.plane;
-    const proj = (g: ArrayLike<number>): [number, number] => [g[ix], g[iy]];
+    // the directions θ can move in (the scalar bandit: θ only)
+    const proj = (v: ArrayLike<number>): [number, number] => {
+      const g = freeOnly(w, v);
+      return [g[ix], g[iy]];
+    };
     const arrows: PlaneArrow[] = [];
     for (const tr of this.trajs.slice(0, MAX_ARROWS)) {
       const [dx, dy] = proj(tr.grad);
@@ -291,11 +326,16 @@ export class PgTinyPage extends PageBase {
       points.push({ x, y, color: '#059669', label: s.mode === 'clip' ? 'PPO-clip step' : 'KL-limited step', kind: 'step-limited' });
     }
     const xs = Array.from({ length: GRID }, (_, i) => -RANGE + (2 * RANGE * i) / (GRID - 1));
-    const err = Math.sqrt(this.mean.reduce((a, v, j) => a + (v - this.exact[j]) ** 2, 0));
+    const err = Math.sqrt(w.free.reduce((a, j) => a + (this.mean[j] - this.exact[j]) ** 2, 0));
     const p = s.probs[0];
-    const analyticBandit = p * (1 - p) * (0.8 - 0.2);
+    const arms = w.env.params as BanditParams;
+    // the current p unlabelled (the heading names it: labels of close markers would overlap)
+    const markers: ChartMarker[] = [{ x: p, label: '', color: '#2563eb' }];
+    if (this.best) markers.push({ x: this.best.p, label: `best p = ${fmt(this.best.p)}`, color: '#059669' });
     const psiLabel = s.psi === 'reinforce' ? 'Ψ = R(τ)' : s.psi === 'reinforce-rtg' ? 'Ψ = G_t' : 'Ψ = G_t − J(θ)';
     const tr = this.trajs[s.traj] ?? null;
+    // the world chosen (even while another field is invalid and the results are the last valid ones)
+    const envNow = (TINY_ENVS as readonly string[]).includes(t.env) ? (t.env as TinyEnv) : s.env;
     return html`
       <h2>Tiny-MDP lab</h2>
       <p class="lead">
@@ -305,10 +345,10 @@ export class PgTinyPage extends PageBase {
       <div class="grid">
         <div class="card controls" @field-input=${this.onField}>
           <pg-field name="env" label="environment" kind="select" .options=${TINY_ENVS} .value=${t.env} .error=${this.errors.env ?? ''}
-            hint=${s.env === 'bandit' ? 'two arms, reward ~ Bernoulli(0.2) / Bernoulli(0.8)' : 'two states, slip 0.1, ends w.p. 0.25 per step'}></pg-field>
-          ${this.slider('p0', s.env === 'bandit' || t.env === 'bandit' ? 'π(arm 1)' : 'π(go to s1 | s0)')}
+            hint=${HINTS[envNow]}></pg-field>
+          ${this.slider('p0', SLIDER0[envNow])}
           ${t.env === 'twostate' ? this.slider('p1', 'π(go to s1 | s1)') : nothing}
-          <pg-field name="n" label="sampled trajectories n" .value=${t.n} hint="an integer 1 ≤ n ≤ ${MAX_SAMPLES}" .error=${this.errors.n ?? ''}></pg-field>
+          <pg-field name="n" label="sampled trajectories n" .value=${t.n} hint="an integer 1 ≤ n ≤ ${TINY_MAX_SAMPLES[envNow]}" .error=${this.errors.n ?? ''}></pg-field>
           <div class="row">
             ${[10, 100, 1000].map((k) => html`<button @click=${() => this.set('n', String(k))}>n = ${k}</button>`)}
           </div>
@@ -324,22 +364,34 @@ export class PgTinyPage extends PageBase {
             <span><i style="background:#9ca3af"></i>one trajectory</span><span><i style="background:#2563eb"></i>mean of ${s.n}</span>
             <span><i style="background:#111827"></i>exact ∇J</span><span><i style="background:#dc2626"></i>unconstrained step</span>
             <span><i style="background:#059669"></i>${s.mode === 'clip' ? 'PPO-clip' : 'KL-limited'} step</span>
+            ${s.env === 'corridor' ? html`<span class="muted">(background shaded by −log(−J): same order, readable tails)</span>` : nothing}
           </div>
         </div>
         <div class="card">
           <h3>At θ</h3>
           <table id="readout">
-            <tr><th>component</th>${Array.from({ length: w.P }, (_, j) => html`<th>θ[${w.model.stateNames[Math.floor(j / 2)] ?? ''}][${j % 2}]</th>`)}</tr>
-            <tr><td>θ</td>${Array.from(this.theta, (v) => html`<td>${fmt(v, 3)}</td>`)}</tr>
-            <tr id="exact-grad" data-values=${JSON.stringify(Array.from(this.exact))}><td>exact ∇J</td>${Array.from(this.exact, (v) => html`<td>${fmt(v)}</td>`)}</tr>
-            <tr id="mean-grad" data-values=${JSON.stringify(Array.from(this.mean))}><td>mean of n</td>${Array.from(this.mean, (v) => html`<td>${fmt(v)}</td>`)}</tr>
+            <tr><th>component</th>${w.free.map((j) => html`<th>${w.paramNames[j]}</th>`)}</tr>
+            <tr><td>θ</td>${w.free.map((j) => html`<td>${fmt(this.theta[j], 3)}</td>`)}</tr>
+            <tr id="exact-grad" data-values=${JSON.stringify(Array.from(this.exact))}><td>exact ∇J</td>${w.free.map((j) => html`<td>${fmt(this.exact[j])}</td>`)}</tr>
+            <tr id="mean-grad" data-values=${JSON.stringify(Array.from(this.mean))}><td>mean of n</td>${w.free.map((j) => html`<td>${fmt(this.mean[j])}</td>`)}</tr>
           </table>
           <p>J(θ) = <b id="j-now" data-value=${this.jNow}>${fmt(this.jNow)}</b>; ‖mean − ∇J‖ = <b id="grad-err">${fmt(err)}</b> with n = ${s.n}.</p>
           ${s.env === 'bandit'
-            ? html`<p class="muted" id="bandit-formula">Bandit check: ∂J/∂z₁ = p(1−p)(r₁−r₀) = ${fmt(p, 2)}·${fmt(1 - p, 2)}·(0.8−0.2) = <b>${fmt(analyticBandit)}</b>, ∂J/∂z₀ = −∂J/∂z₁.</p>`
-            : html`<p class="muted">Exact J by solving V = r_π + γ P_π V over the two states.</p>`}
-          <pg-chart heading="Error of the mean estimate vs samples" xLabel="trajectories n" yLabel="‖mean − ∇J‖" logX logY .height=${200}
+            ? html`<p class="muted" id="bandit-formula">Bandit check: ∂J/∂z₁ = p(1−p)(r₁−r₀) = ${fmt(p, 2)}·${fmt(1 - p, 2)}·(${arms.p1}−${arms.p0}) = <b>${fmt(p * (1 - p) * (arms.p1 - arms.p0))}</b>, ∂J/∂z₀ = −∂J/∂z₁.</p>`
+            : s.env === 'scalar-bandit'
+              ? html`<p class="muted" id="bandit-formula">Seed check: J = p = σ(θ) = ${fmt(p)}, dJ/dθ = p(1−p) = ${fmt(p, 2)}·${fmt(1 - p, 2)} = <b>${fmt(p * (1 - p))}</b>
+                  (the exact ∂J/∂θ above; z₀ stays 0, so π(arm 1) = softmax(0, θ)₁ = σ(θ)).</p>`
+              : s.env === 'corridor'
+                ? html`<p class="muted" id="corridor-formula">Exact J by solving V = r_π + γ P_π V over S, 1, 2 (one policy row for all three).
+                    Best p(right) = <b id="best-p" data-value=${this.best?.p ?? NaN}>${fmt(this.best?.p ?? NaN)}</b> with J = ${fmt(this.best?.J ?? NaN)}
+                    (maximising the exact J; 2 − √2 ≈ 0.5858 at γ = 1, Sutton &amp; Barto Ex. 13.1).</p>`
+                : html`<p class="muted">Exact J by solving V = r_π + γ P_π V over the two states.</p>`}
+          <pg-chart id="chart-error" heading="Error of the mean estimate vs samples" xLabel="trajectories n" yLabel="‖mean − ∇J‖" logX logY .height=${200}
             .series=${[{ label: '‖mean − ∇J‖', color: COLORS[0] }, { label: 'c/√n', color: '#9ca3af', dash: [5, 4] }]} .data=${this.conv}></pg-chart>
+          ${w.nObs === 1
+            ? html`<pg-chart id="chart-jp" heading=${`Exact J vs ${SLIDER0[s.env]} (blue: now)`} xLabel=${SLIDER0[s.env]} yLabel="J" .height=${180}
+                .series=${[{ label: 'J', color: COLORS[1] }]} .data=${this.jp} .markers=${markers}></pg-chart>`
+            : nothing}
         </div>
       </div>
 
@@ -354,11 +406,11 @@ export class PgTinyPage extends PageBase {
             <div class="muted">sampled trajectories (first ${Math.min(MAX_LIST, this.trajs.length)} of ${this.trajs.length}); click one</div>
             ${this.trajs.slice(0, MAX_LIST).map(
               (x) => html`<button class="traj ${x.index === s.traj ? 'on' : ''}" data-index=${x.index} data-return=${x.ret} @click=${() => this.set('traj', String(x.index))}>
-                <span class="mono">#${x.index}</span> ${x.steps.map((st) => `${w.model.stateNames[st.s] ?? st.s}·a${st.a}${st.r ? `(+${st.r})` : ''}`).join(' → ')} <b>R = ${fmt(x.ret, 2)}</b>
+                <span class="mono">#${x.index}</span> ${x.steps.map((st) => `${w.model.stateNames[st.state] ?? st.state}·a${st.a}${st.r ? `(${st.r > 0 ? '+' : ''}${st.r})` : ''}`).join(' → ')} <b>R = ${fmt(x.ret, 2)}</b>
               </button>`,
             )}
           </div>
-          <pg-microscope .trajectory=${tr} .stateNames=${[...w.model.stateNames]} psiLabel=${psiLabel}></pg-microscope>
+          <pg-microscope .trajectory=${tr} .stateNames=${w.rowNames} psiLabel=${psiLabel}></pg-microscope>
         </div>
       </div>
 
