@@ -246,25 +246,13 @@ export function checkTrajectoryEnv(env: number, numEnvs: number): void {
 }
 
 /** One env's slice of the last rollout, as either backend reads it back (arrays [T] unless noted). */
-export interface TrajectorySlice {
-  env: number;
-  /** the env's step index k at step 0 */
-  k0: number;
-  /** [T][obsDim] */
-  obs: Float32Array;
-  /** [T][actDim] */
-  actions: Float32Array;
-  logProb: Float32Array;
-  values: Float32Array;
-  nextValues: Float32Array;
-  rewards: Float32Array;
-  terminated: Uint8Array;
-  truncated: Uint8Array;
+/** What a backend reads back for `trajectory(env)`: the recorded fields of the Trajectory, plus where it began. */
+export type TrajectorySlice = Pick<Trajectory, 'env' | 'k0' | 'obs' | 'actions' | 'logProb' | 'values' | 'nextValues' | 'rewards' | 'terminated' | 'truncated'> & {
   /** [stateDim] the env's state when the rollout began */
   state0: Float32Array;
   /** θ of the policy that collected the rollout */
   params: Float32Array;
-}
+};
 
 /**
  * The Trajectory of one env from its rollout slice, the same on both backends:
