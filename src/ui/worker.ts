@@ -9,7 +9,7 @@
  */
 /// <reference lib="webworker" />
 import { validateConfig } from '../core/config';
-import { ConfigError, UserError } from '../core/errors';
+import { ConfigError, DeviceLostError, UserError } from '../core/errors';
 import type { Backend, Engine, Trajectory } from '../core/types';
 import { createEngine, probeGpu as probe, startTrainer, type StartOptions, Trainer } from '../train/trainer';
 import { validateLiveHyper } from '../train/trainer';
@@ -201,11 +201,19 @@ class TrainSession {
     return { text: serializeCheckpoint(ck), name: checkpointName(ck) };
   }
 
-  /** Env `env`'s steps of run `index`'s last rollout (the agent view). */
-  trajectory(index: number, env: number): Promise<Trajectory> {
+  /**
+   * Env `env`'s steps of run `index`'s last rollout (the agent view). A lost device is the run's news
+   * (the Trainer recovers and says so at its next update); the agent view only waits for a rollout.
+   */
+  async trajectory(index: number, env: number): Promise<Trajectory> {
     const t = this.trainers[index];
     if (!t) throw new UserError('no such run');
-    return t.trajectory(env);
+    try {
+      return await t.trajectory(env);
+    } catch (e) {
+      if (e instanceof DeviceLostError) throw new UserError('nothing to show until the next rollout (the run is moving to a new device)');
+      throw e;
+    }
   }
 
   /**
