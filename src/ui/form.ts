@@ -4,7 +4,8 @@
  * the form's fields so each one can show its own inline message.
  */
 import { configFromStrings, FIELDS, allowedText, type Config, type FieldName } from '../core/config';
-import { ConfigError } from '../core/errors';
+import { ConfigError, formatValue } from '../core/errors';
+import { parseSeeds, SEEDS_ALLOWED } from '../train/seeds';
 import { ALGOS, type Algo } from '../core/types';
 
 /** Raw text of each shown field, exactly as typed (or as read from the URL). */
@@ -118,6 +119,15 @@ export function parseEstimators(text: string): { algos?: Algo[]; error?: string 
     if (!(ALGOS as readonly string[]).includes(p)) return { error: `invalid estimator: ${JSON.stringify(p.slice(0, 40))} (allowed: ${allowed})` };
   }
   return { algos: [...new Set(parts)] as Algo[] };
+}
+
+/**
+ * The page's seeds field (not a config field; src/train/seeds.ts `parseSeeds`): a count from the
+ * form's seed ("3": seed, seed+1, seed+2) or a list ("1,2,3"), in the words the CLI's --seeds uses.
+ */
+export function checkSeeds(text: string, base: number): { seeds?: number[]; error?: string } {
+  const seeds = parseSeeds(text, base);
+  return seeds ? { seeds } : { error: `invalid seeds: ${formatValue(text)} (allowed: ${SEEDS_ALLOWED})` };
 }
 
 /**

@@ -12,9 +12,14 @@ import type { VarianceSweep } from '../train/variance-lab';
 /** per estimator kind: bias² and variance per λ of the sweep (src/train/variance-lab.ts) */
 export type { VarianceSweep };
 
-/** One side-by-side run (one estimator / algorithm) of the trainer page. */
+/** One side-by-side run (one estimator / algorithm, and one seed of it) of the trainer page. */
 export interface RunSpec {
   config: Config;
+  /**
+   * set when an estimator trains several seeds: the run's name in notices and errors ("ppo seed 2"),
+   * and its checkpoint files are named with the seed
+   */
+  label?: string;
   /** a checkpoint's text to continue from (the config then overrides its non-shape fields) */
   checkpoint?: string;
 }

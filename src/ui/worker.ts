@@ -91,7 +91,7 @@ class TrainSession {
       for (let i = 0; i < this.specs.length; i++) {
         const s = this.specs[i];
         const onRewind = (update: number) => post({ type: 'train-rewind', runId: this.runId, index: i, update });
-        const { trainer, backend, detail } = await startTrainer(s.config, { ...(await placement(s.config.algo, s.config.backend)), checkpoint: s.checkpoint, onRewind });
+        const { trainer, backend, detail } = await startTrainer(s.config, { ...(await placement(s.label ?? s.config.algo, s.config.backend)), checkpoint: s.checkpoint, onRewind });
         if (this.stopped) {
           trainer.dispose();
           return;
@@ -137,7 +137,7 @@ class TrainSession {
           if (row.update % CHECKPOINT_EVERY === 0 || t.done) await this.keep(i);
         } catch (e) {
           // the Trainer already recovered what it could (a lost device); what reaches here ends the session
-          this.state('error', `${this.specs[i].config.algo}: ${e instanceof UserError ? e.message : errorMessage(e)}`);
+          this.state('error', `${this.specs[i].label ?? this.specs[i].config.algo}: ${e instanceof UserError ? e.message : errorMessage(e)}`);
           this.dispose();
           return;
         }
@@ -198,7 +198,7 @@ class TrainSession {
     const t = this.trainers[index];
     if (!t) throw new UserError('no such run');
     const ck = await t.checkpoint();
-    return { text: serializeCheckpoint(ck), name: checkpointName(ck) };
+    return { text: serializeCheckpoint(ck), name: checkpointName(ck, this.specs[index].label !== undefined) };
   }
 
   /**
@@ -238,8 +238,9 @@ class TrainSession {
   }
 }
 
-function checkpointName(ck: Checkpoint): string {
-  return `policygrad-${ck.config.env}-${ck.config.algo}-u${ck.snapshot.update}.json`;
+/** A checkpoint's file name (`withSeed`: one of several seeds of its estimator, so the seed is in it). */
+function checkpointName(ck: Checkpoint, withSeed = false): string {
+  return `policygrad-${ck.config.env}-${ck.config.algo}${withSeed ? `-seed${ck.config.seed}` : ''}-u${ck.snapshot.update}.json`;
 }
 
 let session: TrainSession | null = null;

@@ -6,7 +6,7 @@
  * iteration = the plain gradient; the clip holds the ratios near 1 + ε).
  */
 import { describe, expect, it } from 'vitest';
-import { validateTexts, parseEstimators, checkField, checkNumber, presetTexts, rebaseTexts, editedFields, fieldLabel, defaultTexts } from '../../src/ui/form';
+import { validateTexts, parseEstimators, checkSeeds, checkField, checkNumber, presetTexts, rebaseTexts, editedFields, fieldLabel, defaultTexts } from '../../src/ui/form';
 import { RunSeries, statusText } from '../../src/ui/series';
 import { pageParams, unknownParams } from '../../src/ui/url';
 import { FIELDS, FIELD_NAMES, configFromStrings } from '../../src/core/config';
@@ -75,6 +75,52 @@ describe('RunSeries', () => {
     expect(s.columns('episodicReturn')).toEqual([[100], [5], [null]]);
     const j = JSON.parse(s.toJson({ config: { env: 'x' } }));
     expect(j.runs.map((r: any) => [r.estimator, r.rows.length])).toEqual([['a', 1], ['b', 1]]);
+  });
+});
+
+describe('RunSeries with several seeds per estimator', () => {
+  it('plots each estimator’s mean across its seeds and a ±1 standard-error band (hand-derived)', () => {
+    // ppo seeds 1, 2, 3 and gae seeds 1, 2, 3 (estimators × seeds, as the page starts them)
+    const s = new RunSeries(['ppo', 'ppo', 'ppo', 'gae', 'gae', 'gae'], [1, 2, 3, 1, 2, 3]);
+    expect(s.groups).toEqual(['ppo', 'gae']);
+    expect(s.multiSeed).toBe(true);
+    // update 1: ppo returns 1, 2, 4 (mean 7/3, SE √7/3); gae 3, NaN, 5 (mean 4 over the 2 finite, SE 1)
+    [1, 2, 4, 3, NaN, 5].forEach((r, i) => s.add(i, row(1, 100, r)));
+    // update 2: only ppo seed 1 and gae seeds 1, 2, 3 so far: ppo has no point yet at x = 200
+    s.add(0, row(2, 200, 10));
+    [6, 6, 6].forEach((r, i) => s.add(3 + i, row(2, 200, r)));
+    const m = s.meanColumnsOf(['episodicReturn']);
+    expect(m[0]).toEqual([100, 200]);
+    expect(m[1][0]).toBeCloseTo(7 / 3, 14);
+    expect(m[1][1]).toBeNull();
+    expect(m[2]).toEqual([4, 6]);
+    const b = s.seBands('episodicReturn');
+    expect(b[0].lo[0]).toBeCloseTo(7 / 3 - Math.sqrt(7) / 3, 14);
+    expect(b[0].hi[0]).toBeCloseTo(7 / 3 + Math.sqrt(7) / 3, 14);
+    expect([b[0].lo[1], b[0].hi[1]]).toEqual([null, null]);
+    expect([b[1].lo[0], b[1].hi[0]]).toEqual([3, 5]);
+    expect([b[1].lo[1], b[1].hi[1]]).toEqual([6, 6]);
+    // the exports carry each run's seed
+    const csv = s.toCsv().trim().split('\n');
+    expect(csv[0].startsWith('estimator,seed,update,envSteps')).toBe(true);
+    expect(csv.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['ppo,1,1', 'ppo,1,2', 'ppo,2,1', 'ppo,3,1', 'gae,1,1', 'gae,1,2', 'gae,2,1', 'gae,2,2', 'gae,3,1', 'gae,3,2']);
+    expect(JSON.parse(s.toJson({})).runs.map((r: any) => `${r.estimator}/${r.seed}`)).toEqual(['ppo/1', 'ppo/2', 'ppo/3', 'gae/1', 'gae/2', 'gae/3']);
+  });
+  it('with one seed per estimator the means are the runs themselves and the CSV has no seed column', () => {
+    const s = new RunSeries(['a', 'b'], [7, 7]);
+    s.add(0, row(1, 100, 5, { gradVariance: 3 }));
+    s.add(1, row(1, 100, NaN, { gradVariance: -2 }));
+    s.add(0, row(2, 200, 7));
+    expect(s.multiSeed).toBe(false);
+    expect(s.meanColumnsOf(['episodicReturn'])).toEqual(s.columns('episodicReturn'));
+    expect(s.meanColumnsOf(['gradVariance', 'episodicReturn'], true)).toEqual(s.columnsOf(['gradVariance', 'episodicReturn'], true));
+    expect(s.toCsv().split('\n')[0].startsWith('estimator,update,')).toBe(true);
+  });
+  it('the seeds field: a count from the form’s seed or a list, else the CLI’s words', () => {
+    expect(checkSeeds('3', 5)).toEqual({ seeds: [5, 6, 7] });
+    expect(checkSeeds('1,2,3', 5)).toEqual({ seeds: [1, 2, 3] });
+    expect(checkSeeds('0', 5).error).toMatch(/^invalid seeds: "0" \(allowed: a count N of 1–256 /);
+    expect(checkSeeds('2,2', 5).error).toMatch(/distinct integers/);
   });
 });
 

@@ -6,7 +6,9 @@
  * worker. The URL holds the whole configuration, so a run can be shared. λ, lr, the entropy
  * coefficient and clip ε can be changed while a run trains; each change is a mark on every chart.
  * Every field is validated inline through config.ts; a bad field stops nothing that is running and
- * starts nothing new.
+ * starts nothing new. With several seeds (the run section's "seeds" field) every estimator trains once
+ * per seed: the charts plot each estimator's mean across its seeds, the return chart with a ±1
+ * standard-error band (src/ui/series.ts), and each seed's own curve on demand.
  */
 import { html, css, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -19,8 +21,9 @@ import { listSaved, loadSaved, type SavedSummary } from '../autosave';
 import { CheckpointError } from '../../core/errors';
 import { base, ALGO_COLORS } from '../styles';
 import { PageBase, WorkerPage } from './page-base';
-import { fieldHint, fieldLabel, parseEstimators, validateTexts, fieldText, presetTexts, rebaseTexts, editedFields, type FieldErrors, type PresetLike } from '../form';
+import { checkSeeds, fieldHint, fieldLabel, parseEstimators, validateTexts, fieldText, presetTexts, rebaseTexts, editedFields, type FieldErrors, type PresetLike } from '../form';
 import { RunSeries, statusText, type NumericMetric } from '../series';
+import { SEEDS_ALLOWED } from '../../train/seeds';
 import { ESTIMATOR_METRICS, HEALTH_METRICS, METRICS, type MetricKey } from '../../train/metrics';
 import { download } from '../worker-client';
 import { pageParams, unknownParams } from '../url';
@@ -44,8 +47,8 @@ const ADVANCED: FieldName[] = [
   'baselineDecay', 'varianceEvery', 'varianceGroups', 'maxFaults',
 ];
 const FORM: FieldName[] = [...BASIC, ...MAIN, ...ADVANCED];
-/** Every URL key of the page, in URL order: the preset, the whole configuration, the estimators. */
-export const TRAINER_KEYS: readonly string[] = ['preset', ...FORM, 'estimators'];
+/** Every URL key of the page, in URL order: the preset, the whole configuration, the estimators, the seeds. */
+export const TRAINER_KEYS: readonly string[] = ['preset', ...FORM, 'estimators', 'seeds'];
 
 /** What the page adds to every preset: the live estimator comparison is measured every 4 updates. */
 const PAGE_CONFIG: Partial<Config> = { varianceEvery: 4 };
@@ -69,7 +72,7 @@ function envPreset(env: string, algo: Algo): PresetLike {
 
 /** The page's texts for a preset (its config over PAGE_CONFIG). */
 function pagePresetTexts(p: PresetLike, webgpu: boolean, backend?: string): Record<string, string> {
-  return presetTexts({ ...p, config: { ...PAGE_CONFIG, ...p.config } }, webgpu, backend);
+  return { ...presetTexts({ ...p, config: { ...PAGE_CONFIG, ...p.config } }, webgpu, backend), seeds: '1' };
 }
 
 /** Page defaults: the first preset (CartPole PPO at thousands of envs on WebGPU). */
@@ -109,7 +112,12 @@ export class PgTrainerPage extends WorkerPage {
   private incoming: Trajectory[] = [];
 
   private runId = 0;
+  /** each run's estimator (several runs share one when it trains several seeds) */
   private runNames: string[] = [];
+  /** each run's seed */
+  private runSeeds: number[] = [];
+  /** show each seed's return curve under the means (several seeds only) */
+  @state() private showSeeds = false;
   private runConfig: Config | null = null;
   private planned: number[] = [];
   private series = new RunSeries([]);
@@ -305,7 +313,7 @@ export class PgTrainerPage extends WorkerPage {
     }
   }
 
-  /** Config texts (without the page's own keys) and the estimator list, validated. */
+  /** Config texts (without the page's own keys), the estimator list and the seeds, validated: one config per estimator × seed. */
   protected validate(): { configs?: Config[]; errors: FieldErrors } {
     const texts: Record<string, string> = {};
     for (const k of FORM) texts[k] = this.texts[k] ?? fieldText(k, FIELDS[k].default);
@@ -316,8 +324,13 @@ export class PgTrainerPage extends WorkerPage {
     if (preset !== '' && !PAGE_PRESETS.some((p) => p.id === preset)) {
       errors.preset = `invalid preset: ${JSON.stringify(preset.slice(0, 40))} (allowed: ${PAGE_PRESETS.map((p) => p.id).join(', ')})`;
     }
-    if (!config || !est.algos) return { errors };
-    return { configs: est.algos.map((algo) => ({ ...config, algo })), errors };
+    const seedBase = config?.seed ?? FIELDS.seed.default;
+    const sd = checkSeeds(this.texts.seeds ?? '1', seedBase);
+    if (sd.error) errors.seeds = sd.error;
+    else if (this.loaded && sd.seeds!.length > 1) errors.seeds = `invalid seeds: ${JSON.stringify(this.texts.seeds)} (allowed: 1 while a loaded checkpoint continues one run)`;
+    if (!config || !est.algos || errors.seeds) return { errors };
+    const seeds = sd.seeds!;
+    return { configs: est.algos.flatMap((algo) => seeds.map((seed) => ({ ...config, algo, seed }))), errors };
   }
 
   /** The whole configuration into the URL (every key, in TRAINER_KEYS order). */
@@ -355,7 +368,7 @@ export class PgTrainerPage extends WorkerPage {
   private choosePreset(id: string): void {
     const p = PAGE_PRESETS.find((x) => x.id === id);
     if (!p) return;
-    this.texts = pagePresetTexts(p, this.webgpu);
+    this.texts = { ...pagePresetTexts(p, this.webgpu), seeds: this.texts.seeds ?? '1' };
     this.errors = this.validate().errors;
     this.publishTexts();
   }
@@ -381,9 +394,11 @@ export class PgTrainerPage extends WorkerPage {
     const w = this.worker();
     this.runId = w.id();
     this.runNames = configs.map((c) => c.algo);
+    this.runSeeds = configs.map((c) => c.seed);
     this.runConfig = configs[0];
     this.planned = configs.map((c) => numUpdatesOf(c));
-    this.series = new RunSeries(this.runNames);
+    this.series = new RunSeries(this.runNames, this.runSeeds);
+    const labels = this.runLabels;
     this.backends = configs.map(() => ({ backend: configs[0].backend, detail: 'starting…' }));
     this.notices = [];
     this.message = '';
@@ -395,7 +410,11 @@ export class PgTrainerPage extends WorkerPage {
     this.refreshCharts();
     this.runState = 'starting';
     const ck = this.loaded;
-    w.send({ type: 'train-start', runId: this.runId, runs: configs.map((config) => ({ config, checkpoint: ck && ck.algo === config.algo ? ck.text : undefined })) });
+    w.send({
+      type: 'train-start',
+      runId: this.runId,
+      runs: configs.map((config, i) => ({ config, checkpoint: ck && ck.algo === config.algo ? ck.text : undefined, ...(this.series.multiSeed ? { label: labels[i] } : {}) })),
+    });
   }
 
   private pause(): void {
@@ -412,6 +431,7 @@ export class PgTrainerPage extends WorkerPage {
     this.runState = 'idle';
     this.series = new RunSeries([]);
     this.runNames = [];
+    this.runSeeds = [];
     this.planned = [];
     this.backends = [];
     this.message = '';
@@ -460,7 +480,7 @@ export class PgTrainerPage extends WorkerPage {
       const files = exportPolicy(parseCheckpoint(text));
       for (const f of files) download(f.name, f.bytes, f.type);
       this.lastExport = files.map((f) => ({ name: f.name, type: f.type, size: f.bytes.length }));
-      this.message = `Exported the ${this.runNames[this.ckIndex] ?? ''} policy: ${files.map((f) => f.name).join(', ')}.`;
+      this.message = `Exported the ${this.runLabels[this.ckIndex] ?? ''} policy: ${files.map((f) => f.name).join(', ')}.`;
     } catch (err) {
       this.message = `Could not export the policy: ${(err as Error).message}`;
     }
@@ -639,17 +659,53 @@ export class PgTrainerPage extends WorkerPage {
 
   private refreshCharts(): void {
     const s = this.series;
+    // one line per estimator: its mean across seeds (with one seed, the run itself)
     const charts: Record<string, Cols> = {
-      ret: s.columns('episodicReturn'),
+      ret: s.meanColumnsOf(['episodicReturn']),
+      retSeeds: s.columns('episodicReturn'),
       retMin: s.columns('episodicReturnMin'),
       retMax: s.columns('episodicReturnMax'),
-      variance: s.columns('gradVariance', true),
-      snr: s.columns('gradSnr', true),
-      estVariance: s.columnsOf(ESTIMATORS.map((k) => ESTIMATOR_METRICS[k].variance), true),
-      estCosine: s.columnsOf(ESTIMATORS.map((k) => ESTIMATOR_METRICS[k].cosine)),
+      variance: s.meanColumnsOf(['gradVariance'], true),
+      snr: s.meanColumnsOf(['gradSnr'], true),
+      estVariance: s.meanColumnsOf(ESTIMATORS.map((k) => ESTIMATOR_METRICS[k].variance), true),
+      estCosine: s.meanColumnsOf(ESTIMATORS.map((k) => ESTIMATOR_METRICS[k].cosine)),
     };
-    for (const k of HEALTH_METRICS) charts[k] = s.columns(k as NumericMetric, LOG_HEALTH.has(k));
+    for (const k of HEALTH_METRICS) charts[k] = s.meanColumnsOf([k as NumericMetric], LOG_HEALTH.has(k));
+    this.seBands = s.multiSeed ? s.seBands('episodicReturn') : [];
     this.charts = charts;
+  }
+
+  /** per estimator, mean ± 1 standard error of the return across its seeds (several seeds only) */
+  private seBands: { lo: (number | null)[]; hi: (number | null)[] }[] = [];
+
+  /** Each run's name: its estimator, and its seed when an estimator trains several. */
+  private get runLabels(): string[] {
+    return this.series.multiSeed ? this.runNames.map((n, i) => `${n} seed ${this.runSeeds[i]}`) : this.runNames;
+  }
+
+  /**
+   * The return chart: with one seed per estimator each run's mean episodic return and the min–max band
+   * of its update's episodes (as ever); with several, each estimator's mean across seeds and a ±1
+   * standard-error band, each seed's curve (dashed) after the means when "each seed" is ticked.
+   */
+  private returnChart() {
+    const s = this.series;
+    const multi = s.multiSeed;
+    const n = s.groups.length ? s.names.length / s.groups.length : 0;
+    const means: ChartSeries[] = s.groups.map((g) => ({ label: multi ? `${g} (mean of ${n} seeds)` : g, color: ALGO_COLORS[g] }));
+    const seeds: ChartSeries[] = multi && this.showSeeds ? this.runLabels.map((l, i) => ({ label: l, color: ALGO_COLORS[this.runNames[i]], dash: [3, 3] })) : [];
+    const data = this.charts.ret && seeds.length ? [...this.charts.ret, ...(this.charts.retSeeds ?? []).slice(1)] : (this.charts.ret ?? [[]]);
+    const bands = multi
+      ? this.seBands.map((b, i) => ({ series: i, lo: b.lo, hi: b.hi }))
+      : s.groups.map((_, i) => ({ series: i, lo: this.charts.retMin?.[i + 1] ?? [], hi: this.charts.retMax?.[i + 1] ?? [] }));
+    const head = multi
+      ? `${heading('episodicReturn')}: mean across ${n} seeds per estimator (band: ±1 standard error across seeds)`
+      : `${heading('episodicReturn')} (band: min–max over the update's episodes)`;
+    return html`<pg-chart class="card" id="chart-return" emptyText="No episodes finished yet — press Start." heading=${head} xLabel=${METRICS.envSteps.label} yLabel="return" height="300"
+        .series=${[...means, ...seeds]} .data=${data} .marks=${this.marks} .bands=${bands}></pg-chart>
+      ${multi
+        ? html`<label class="hint" id="show-seeds"><input type="checkbox" .checked=${this.showSeeds} @change=${(e: Event) => (this.showSeeds = (e.target as HTMLInputElement).checked)} /> each seed (dashed lines)</label>`
+        : nothing}`;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -699,7 +755,10 @@ export class PgTrainerPage extends WorkerPage {
       ${this.message ? html`<div class="notice ${this.runState === 'error' || this.message.startsWith('Fix') || this.message.startsWith('Could') ? 'bad' : ''}" id="message" role="status">${this.message}</div>` : nothing}
       ${this.notices.map((n) => html`<div class="notice ${n.level === 'error' ? 'bad' : ''}" data-level=${n.level}>${n.text}</div>`)}
       <div class="group">Run</div>
-      <div class="fields">${BASIC.map((k) => this.field(k, running, edited))}</div>
+      <div class="fields">
+        ${BASIC.map((k) => this.field(k, running, edited))}
+        <pg-field compact name="seeds" label="seeds" kind="text" .value=${this.texts.seeds ?? '1'} hint=${`each estimator trains once per seed, one after another in turn (the charts plot the mean across seeds); a count N counts up from the seed field, a list replaces it — ${SEEDS_ALLOWED}`} .error=${this.errors.seeds ?? ''} ?edited=${(this.texts.seeds ?? '1') !== '1'} ?disabled=${running}></pg-field>
+      </div>
       <div class="group">Hyperparameters</div>
       <div class="fields">${MAIN.map((k) => this.field(k, running && !(LIVE as readonly string[]).includes(k), edited))}</div>
       <div class="row" style="margin-top:6px">
@@ -715,7 +774,7 @@ export class PgTrainerPage extends WorkerPage {
         <div class="files">
           <div class="row">
             <select id="ck-run" aria-label="run to checkpoint or export" ?disabled=${this.runNames.length === 0} @change=${(e: Event) => (this.ckIndex = Number((e.target as HTMLSelectElement).value))}>
-              ${this.runNames.length ? this.runNames.map((n, i) => html`<option value=${i} ?selected=${i === this.ckIndex}>${n}</option>`) : html`<option>run</option>`}
+              ${this.runNames.length ? this.runLabels.map((n, i) => html`<option value=${i} ?selected=${i === this.ckIndex}>${n}</option>`) : html`<option>run</option>`}
             </select>
             <button id="export-policy" ?disabled=${this.runNames.length === 0 || this.runState === 'starting'} @click=${() => this.requestCheckpoint('export')}>Export policy</button>
             <button id="save-ck" ?disabled=${this.runNames.length === 0 || this.runState === 'starting'} @click=${() => this.requestCheckpoint('save')}>Save checkpoint</button>
@@ -741,9 +800,11 @@ export class PgTrainerPage extends WorkerPage {
 
   override render() {
     const running = this.running;
-    const series: ChartSeries[] = this.runNames.map((n) => ({ label: n, color: ALGO_COLORS[n] }));
-    const multi = this.runNames.length > 1;
-    const estSeries: ChartSeries[] = this.runNames.flatMap((n, r) =>
+    // every chart but the return chart: one line per estimator, its mean across seeds
+    const groups = this.series.groups;
+    const series: ChartSeries[] = groups.map((n) => ({ label: this.series.multiSeed ? `${n} (mean across seeds)` : n, color: ALGO_COLORS[n] }));
+    const multi = groups.length > 1;
+    const estSeries: ChartSeries[] = groups.flatMap((n, r) =>
       ESTIMATORS.map((k: EstimatorKind) => ({ label: multi ? `${k} (${n} run)` : k, color: ALGO_COLORS[k], dash: r > 0 ? [6, 4] : undefined })),
     );
     const g = this.gpu;
@@ -753,18 +814,16 @@ export class PgTrainerPage extends WorkerPage {
       <section class="main">
         ${g && !g.ok ? html`<div class="notice" id="no-webgpu" role="status">WebGPU is not available here: ${g.reason} The CPU engine runs instead.</div>` : nothing}
         <div class="head">
-          <span class="status" id="status" data-state=${this.runState}>${statusText(this.runState, this.runNames, this.series.lastUpdates(), this.planned)}</span>
+          <span class="status" id="status" data-state=${this.runState}>${statusText(this.runState, this.runLabels, this.series.lastUpdates(), this.planned)}</span>
           ${this.backends.length
-            ? html`<span class="backs" id="backends">${this.backends.map((b, i) => html`<div data-backend=${b.backend}><b>${this.runNames[i]}</b>: ${b.backend.toUpperCase()} — ${b.detail}</div>`)}</span>`
+            ? html`<span class="backs" id="backends">${this.backends.map((b, i) => html`<div data-backend=${b.backend}><b>${this.runLabels[i]}</b>: ${b.backend.toUpperCase()} — ${b.detail}</div>`)}</span>`
             : nothing}
         </div>
         <div class="top">
-          <pg-chart class="card" id="chart-return" emptyText="No episodes finished yet — press Start." heading=${`${heading('episodicReturn')} (band: min–max over the update's episodes)`} xLabel=${x} yLabel="return" height="300"
-            .series=${series} .data=${this.charts.ret ?? [[]]} .marks=${this.marks}
-            .bands=${this.runNames.map((_, i) => ({ series: i, lo: this.charts.retMin?.[i + 1] ?? [], hi: this.charts.retMax?.[i + 1] ?? [] }))}></pg-chart>
+          ${this.returnChart()}
         </div>
         <div class="card agent">
-          <div class="title">The agent: ${this.runNames[0] ?? 'first run'}, envs 0–${AGENT_ENVS - 1} of the last rollout (refreshed every ${AGENT_EVERY} updates)</div>
+          <div class="title">The agent: ${this.runLabels[0] ?? 'first run'}, envs 0–${AGENT_ENVS - 1} of the last rollout (refreshed every ${AGENT_EVERY} updates)</div>
           ${this.trajectories.length
             ? html`<pg-agent id="agent" .env=${(this.runConfig?.env ?? this.texts.env) as EnvName} .trajectories=${this.trajectories} @agent-select=${() => this.requestTrajectories()}></pg-agent>`
             : html`<div class="muted">Shown once the first run has collected a rollout.</div>`}
