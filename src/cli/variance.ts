@@ -16,7 +16,7 @@ import { COSINE_SAMPLES, cosineVsSamples, parseSamplesList, REFERENCE_PAIRS, Var
 import { outDir } from './bench';
 import { writeAtomic } from './io';
 import { givenConfigStrings } from './options';
-import { intFlag, listFlag, oneOfFlag } from './flags';
+import { flagError, intFlag, listFlag, oneOfFlag } from './flags';
 import { versions } from './runinfo';
 
 /** The range of --reference-pairs: at least 10⁶ by default; fewer only to try things out quickly. */
@@ -62,6 +62,10 @@ export async function varianceCommand(opts: Record<string, unknown>): Promise<nu
       throw e;
     }
     bar?.update(2, { stage: 'done' });
+  } catch (e) {
+    // the engine's env count is --samples here: name the flag the user gave
+    if (e instanceof ConfigError && e.field === 'numEnvs') throw flagError('samples', samples, e.allowed.replace('numEnvs', 'samples'));
+    throw e;
   } finally {
     bar?.stop();
   }

@@ -199,6 +199,15 @@ describe('checkLimits', () => {
     expect(() => checkLimits({ ...cfg, numEnvs: 2048 }, dev, cartpole, P)).not.toThrow();
     expect(() => checkLimits({ ...cfg, numEnvs: 2049 }, dev, cartpole, P)).toThrow(ConfigError);
   });
+  it("counts the learner's minibatch workspace: rows × the widest hidden layer", () => {
+    // one minibatch of T·N rows × 64 floats: 128 · 4096 · 64 · 4 B = 128 MiB, exactly the cap; 8192 envs need 256 MiB
+    const dev = { limits: { maxStorageBufferBindingSize: 128 * 2 ** 20, maxBufferSize: 2 ** 30 } };
+    const cfg = { numEnvs: 4096, numSteps: 128, varianceGroups: 16, minibatches: 1, hidden: [64, 64] };
+    expect(checkLimits(cfg, dev, cartpole, P).largestBinding).toBe(128 * 2 ** 20);
+    expect(() => checkLimits({ ...cfg, numEnvs: 8192 }, dev, cartpole, P)).toThrow(/largest env count that fits at num-steps 128 is 4096/);
+    // four minibatches: a quarter of the rows each
+    expect(() => checkLimits({ ...cfg, numEnvs: 8192, minibatches: 4 }, dev, cartpole, P)).not.toThrow();
+  });
 });
 
 describe('pipeline cache keys', () => {

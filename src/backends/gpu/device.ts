@@ -228,6 +228,9 @@ export type LimitsLike = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' 
 /** The env dimensions that size the buffers. */
 export type EnvDims = Pick<EnvDef, 'obsDim' | 'stateDim' | 'actDim'>;
 
+/** The config fields that size a run's buffers (minibatches and hidden: the learner's workspace, when given). */
+export type RunShape = Pick<Config, 'numEnvs' | 'numSteps' | 'varianceGroups'> & Partial<Pick<Config, 'minibatches' | 'hidden'>>;
+
 export interface RunBufferSizes {
   /** largest single storage binding (bytes) */
   largestBinding: number;
@@ -242,13 +245,19 @@ export interface RunBufferSizes {
  *  - rollout (dispatch.ts `rolloutSizes`): obs T·N·obsDim, actions T·N·actDim, 4 trajectory planes
  *    of T·N (one buffer), flags T·N, env state N·stateDim, step counters N, episode sums 4N;
  *  - learner: advantages and returns T·N each, params / grads / Adam m / v P each, per-group
- *    variance gradients G·P (only when `varianceGroups` is used, counted always: it is the upper bound).
+ *    variance gradients G·P (only when `varianceGroups` is used, counted always: it is the upper bound),
+ *    and the minibatch workspace ⌈T·N / minibatches⌉ × its widest row (obs, a hidden layer, the head).
+ *    The variance pass's whole-batch workspace is checked where it is built (GpuLearner.checkVarianceFits).
  * All 4-byte elements.
  */
-export function runBufferSizes(config: Pick<Config, 'numEnvs' | 'numSteps' | 'varianceGroups'>, env: EnvDims, paramCount: number): RunBufferSizes {
+export function runBufferSizes(config: RunShape, env: EnvDims, paramCount: number): RunBufferSizes {
   const r = rolloutSizes({ numSteps: config.numSteps, numEnvs: config.numEnvs, obsDim: env.obsDim, actDim: env.actDim, stateDim: env.stateDim });
   const TN = config.numSteps * config.numEnvs;
   const learner = [TN * 4, TN * 4, paramCount * 4, paramCount * 4, paramCount * 4, paramCount * 4, config.varianceGroups * paramCount * 4];
+  // the minibatch workspace: rows × the widest row (observations, a hidden layer, head outputs and their gradients)
+  if (config.minibatches !== undefined && config.hidden !== undefined) {
+    learner.push(Math.ceil(TN / config.minibatches) * Math.max(env.obsDim, 2 * env.actDim + 1, 4, ...config.hidden) * 4);
+  }
   const largest = Math.max(r.largestBinding, ...learner);
   return { largestBinding: largest, largestBuffer: largest, total: r.total + learner.reduce((a, b) => a + b, 0) };
 }
@@ -259,7 +268,7 @@ export function runBufferSizes(config: Pick<Config, 'numEnvs' | 'numSteps' | 'va
  * Returns the sizes when it fits.
  */
 export function checkLimits(
-  config: Pick<Config, 'numEnvs' | 'numSteps' | 'varianceGroups'>,
+  config: RunShape,
   device: { limits: LimitsLike },
   env: EnvDims,
   paramCount: number,

@@ -315,6 +315,8 @@ export class GpuEngine implements Engine {
         adamV: e.adamV,
       },
     });
+    // a run that measures gradient variance must fit the variance pass's whole-batch buffers: say so now, not mid-run
+    if (config.varianceEvery > 0) e.learner.checkVarianceFits();
     e.sumProg = await new Program({
       name: 'target-mean',
       code: targetMeanCode,

@@ -34,6 +34,7 @@ import type { Config } from '../../../core/config';
 import { trustRegionStats, updatePlan, type LearnSummary } from '../../core';
 import { meanCosineTo } from '../../../estimators/variance';
 import { randomWords, Purpose } from '../../../core/rng';
+import { ConfigError } from '../../../core/errors';
 import { alignTo, ceilDiv, UniformWriter, workgroups1D } from '../dispatch';
 import type { PipelineCache } from '../pipeline-cache';
 import type { BufferResource } from '../program';
@@ -785,9 +786,35 @@ export class GpuLearner {
     return p.bindGroup({ params: this.paramsU, grads, dir, mean: means, part, out: { buffer: outs, offset: outOff * 4, size: outLen * 4 } });
   }
 
+  /**
+   * The variance pass holds the whole batch (numEnvs × numSteps rows) in one workspace: its largest
+   * buffer is rows × the widest row (obs, head outputs, a hidden layer). Throws ConfigError on numEnvs,
+   * naming the largest env count that fits, when that exceeds the device's binding or buffer limit —
+   * rather than letting buffer creation fail and the estimates read back as zeros.
+   */
+  checkVarianceFits(): void {
+    const L = this.layout;
+    const rowFloats = Math.max(this.obsDim, this.actDim, 4, L.headOutDim + 1, L.headOutDim + this.lsDim + 1, ...L.actorLayers.map((x) => x.outDim));
+    const cap = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+    const T = this.options.numSteps;
+    const N = this.options.numEnvs;
+    const perEnv = T * rowFloats * 4;
+    if (N * perEnv <= cap) return;
+    const fit = Math.floor(cap / perEnv);
+    const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    throw new ConfigError(
+      'numEnvs',
+      N,
+      `an integer 1 ≤ numEnvs ≤ ${fit} at num-steps ${T} for the gradient-variance pass on this device`,
+      `invalid numEnvs: the gradient-variance pass over ${N} envs × ${T} steps needs a ${mib(N * perEnv)} GPU buffer but this device allows ${mib(cap)}; ` +
+        (fit >= 2 ? `the largest env count that fits at num-steps ${T} is ${fit}` : `lower num-steps`) + ' (or use the cpu backend)',
+    );
+  }
+
   /** Buffers and steps of the variance pass for G groups (whole batch, actor only), built once per G. */
   private async varianceSetup(G: number) {
     if (this.variance && this.variance.G === G) return this.variance;
+    this.checkVarianceFits();
     if (this.variance) {
       this.variance.ws.destroy();
       this.variance.grads.destroy();
