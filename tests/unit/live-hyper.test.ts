@@ -6,11 +6,11 @@
  * device-loss rewind, and from the command line with `--set`. Bad values: one line naming the field
  * and the range, nothing applied.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FIELD_NAMES, FIELDS, validateConfig, type Config } from '../../src/core/config';
 import { CheckpointError, ConfigError, DeviceLostError } from '../../src/core/errors';
 import type { LiveHyper, UpdateStats } from '../../src/core/types';
@@ -22,6 +22,11 @@ import { Trainer } from '../../src/train/trainer';
 import { formatSet, parseSetFlags } from '../../src/cli/train';
 
 const root = join(__dirname, '..', '..');
+// the bundle `npm test` builds first (scripts/cli.mjs would rebuild it under the other CLI tests' feet)
+const bin = join(root, 'bin', 'policygrad.mjs');
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) execFileSync('npm', ['run', '-s', 'build:cli'], { cwd: root, stdio: 'inherit' });
+});
 /** 6 updates of a small PPO run (GAE λ, clip ε, entropy bonus and lr all enter its update) */
 const cfg = (extra: Partial<Config> = {}): Config =>
   validateConfig({ env: 'cartpole', algo: 'ppo', numEnvs: 4, numSteps: 16, hidden: [8], epochs: 2, minibatches: 2, seed: 7, totalSteps: 6 * 64, lr: 2e-3, ...extra });
@@ -241,7 +246,7 @@ describe('--set: replaying live changes from the command line', () => {
     // every config field as a flag (no preset fills anything in), then the changes as --set
     const flags = FIELD_NAMES.flatMap((k) => [`--${FIELDS[k].flag}`, Array.isArray(c[k]) ? (c[k] as number[]).join(',') : String(c[k])]);
     const out = mkdtempSync(join(tmpdir(), 'policygrad-live-'));
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'cli.mjs'), 'train', ...flags, '--out', out, '--json', '--set', ...live.changes.map(formatSet)], {
+    const r = spawnSync(process.execPath, [bin, 'train', ...flags, '--out', out, '--json', '--set', ...live.changes.map(formatSet)], {
       encoding: 'utf8', timeout: 240_000, env: { ...process.env, FORCE_COLOR: '0' },
     });
     expect(r.status, r.stderr).toBe(0);
@@ -272,7 +277,7 @@ describe('--set: replaying live changes from the command line', () => {
     await runTo(part, 4);
     const ck = join(mkdtempSync(join(tmpdir(), 'policygrad-live-')), 'checkpoint.json');
     writeFileSync(ck, serializeCheckpoint(await part.checkpoint()));
-    const cli = (args: string[]) => spawnSync(process.execPath, [join(root, 'scripts', 'cli.mjs'), 'train', ...args], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, FORCE_COLOR: '0' } });
+    const cli = (args: string[]) => spawnSync(process.execPath, [bin, 'train', ...args], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, FORCE_COLOR: '0' } });
     const second = mkdtempSync(join(tmpdir(), 'policygrad-live-'));
     const b = cli(['--resume', ck, '--steps', String(6 * 64), '--out', second, '--set', ...sets]);
     expect(b.status, b.stderr).toBe(0);
@@ -287,7 +292,7 @@ describe('--set: replaying live changes from the command line', () => {
   }, 240_000);
 
   it('bad --set: exit 2 and one line naming the field and the range', () => {
-    const run = (args: string[]) => spawnSync(process.execPath, [join(root, 'scripts', 'cli.mjs'), 'train', '--env', 'cartpole', '--envs', '2', '--num-steps', '16', '--hidden', '8', '--steps', '64', ...args], { encoding: 'utf8', timeout: 120_000 });
+    const run = (args: string[]) => spawnSync(process.execPath, [bin, 'train', '--env', 'cartpole', '--envs', '2', '--num-steps', '16', '--hidden', '8', '--steps', '64', ...args], { encoding: 'utf8', timeout: 120_000 });
     for (const [args, line] of [
       [['--set', '2:clip=0'], 'policygrad: invalid --set "2:clip=0": invalid --clip: 0 (allowed: a number 0 < clip ≤ 10)'],
       [['--set', '9:lr=1e-3'], 'policygrad: invalid --set "9:lr=0.001": U must be ≤ 2, the run\'s number of updates'],
