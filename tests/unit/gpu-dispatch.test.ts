@@ -21,7 +21,9 @@ import { ENV_NAMES } from '../../src/core/types';
 import { ENVS } from '../../src/envs';
 import { ENV_WGSL, envModule } from '../../src/backends/gpu/env-shaders';
 import { PACK_PARAMS, ROLLOUT_PARAMS, STATS_PARAMS, rolloutConstants } from '../../src/backends/gpu/rollout';
-import { netLayout } from '../../src/policy/layout';
+import { netLayout, netSpecFor } from '../../src/policy/layout';
+import { makeEnv } from '../../src/envs';
+import { defaultConfig } from '../../src/core/config';
 import rolloutCode from '../../shaders/rollout.wgsl?raw';
 import packCode from '../../shaders/pack_weights.wgsl?raw';
 import statsCode from '../../shaders/episode_stats.wgsl?raw';
@@ -45,6 +47,7 @@ import {
   reduceSerialGrid,
   reduceVariantFor,
   sqPartialCount,
+  workspaceRowFloats,
 } from '../../src/backends/gpu/learn/layout';
 import {
   AdvStatsProgram,
@@ -200,9 +203,12 @@ describe('checkLimits', () => {
     expect(() => checkLimits({ ...cfg, numEnvs: 2049 }, dev, cartpole, P)).toThrow(ConfigError);
   });
   it("counts the learner's minibatch workspace: rows × the widest hidden layer", () => {
+    // CartPole 64-64: the widest row is a hidden layer's 64 floats
+    const workspaceRow = workspaceRowFloats(netLayout(netSpecFor(makeEnv('cartpole'), defaultConfig())), 4, 1);
+    expect(workspaceRow).toBe(64);
     // one minibatch of T·N rows × 64 floats: 128 · 4096 · 64 · 4 B = 128 MiB, exactly the cap; 8192 envs need 256 MiB
     const dev = { limits: { maxStorageBufferBindingSize: 128 * 2 ** 20, maxBufferSize: 2 ** 30 } };
-    const cfg = { numEnvs: 4096, numSteps: 128, varianceGroups: 16, minibatches: 1, hidden: [64, 64] };
+    const cfg = { numEnvs: 4096, numSteps: 128, varianceGroups: 16, minibatches: 1, workspaceRow };
     expect(checkLimits(cfg, dev, cartpole, P).largestBinding).toBe(128 * 2 ** 20);
     expect(() => checkLimits({ ...cfg, numEnvs: 8192 }, dev, cartpole, P)).toThrow(/largest env count that fits at num-steps 128 is 4096/);
     // four minibatches: a quarter of the rows each

@@ -228,8 +228,11 @@ export type LimitsLike = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' 
 /** The env dimensions that size the buffers. */
 export type EnvDims = Pick<EnvDef, 'obsDim' | 'stateDim' | 'actDim'>;
 
-/** The config fields that size a run's buffers (minibatches and hidden: the learner's workspace, when given). */
-export type RunShape = Pick<Config, 'numEnvs' | 'numSteps' | 'varianceGroups'> & Partial<Pick<Config, 'minibatches' | 'hidden'>>;
+/**
+ * The config fields that size a run's buffers, and with `minibatches` and `workspaceRow` (floats per
+ * row of the learner's widest workspace buffer: learn/layout.ts `workspaceRowFloats`) its minibatch workspace.
+ */
+export type RunShape = Pick<Config, 'numEnvs' | 'numSteps' | 'varianceGroups'> & { minibatches?: number; workspaceRow?: number };
 
 export interface RunBufferSizes {
   /** largest single storage binding (bytes) */
@@ -255,9 +258,7 @@ export function runBufferSizes(config: RunShape, env: EnvDims, paramCount: numbe
   const TN = config.numSteps * config.numEnvs;
   const learner = [TN * 4, TN * 4, paramCount * 4, paramCount * 4, paramCount * 4, paramCount * 4, config.varianceGroups * paramCount * 4];
   // the minibatch workspace: rows × the widest row (observations, a hidden layer, head outputs and their gradients)
-  if (config.minibatches !== undefined && config.hidden !== undefined) {
-    learner.push(Math.ceil(TN / config.minibatches) * Math.max(env.obsDim, 2 * env.actDim + 1, 4, ...config.hidden) * 4);
-  }
+  if (config.minibatches !== undefined && config.workspaceRow !== undefined) learner.push(Math.ceil(TN / config.minibatches) * config.workspaceRow * 4);
   const largest = Math.max(r.largestBinding, ...learner);
   return { largestBinding: largest, largestBuffer: largest, total: r.total + learner.reduce((a, b) => a + b, 0) };
 }

@@ -38,7 +38,7 @@ import { EPISODE_FLOATS, StructLayout, TRAJ_PLANES, UniformWriter } from './disp
 import { GpuLearner, learnerOptionsFor } from './learn/learner';
 import { validateLiveHyper } from '../core';
 import type { LiveHyper } from '../../core/types';
-import { EMPTY_MAX, EMPTY_MIN, ENGINE_READBACK, EPISODE_RECORD, EPISODE_STATS_BYTES, readField, writeField } from './learn/layout';
+import { EMPTY_MAX, EMPTY_MIN, ENGINE_READBACK, EPISODE_RECORD, EPISODE_STATS_BYTES, readField, workspaceRowFloats, writeField } from './learn/layout';
 import { fallbackKernels, kernelCandidates, kernelSetKey, timeLearnerKernels, type KernelSet } from './learn/tune';
 import { autotune, cachedChoice, defaultTuneStore, timeSubmit, tuneMode, type TuneMode, type TuneStore } from './autotune';
 import { PipelineCache } from './pipeline-cache';
@@ -260,7 +260,7 @@ export class GpuEngine implements Engine {
     this.baseline = new RunningMeanBaseline(config.baselineDecay);
     this.plan = updatePlan(config);
     rolloutConstants(this.layout); // throws ConfigError on layers the kernel cannot hold
-    checkLimits(config, this.device, this.env, this.paramCount);
+    checkLimits({ ...config, workspaceRow: workspaceRowFloats(this.layout, this.env.obsDim, this.env.actDim) }, this.device, this.env, this.paramCount);
     const d = this.device;
     const S = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const P = this.paramCount;

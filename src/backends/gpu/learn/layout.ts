@@ -6,6 +6,7 @@
 import { ceilDiv, StructLayout, workgroups1D } from '../dispatch';
 import type { EstimatorKind } from '../../../core/types';
 import { ESTIMATORS } from '../../../core/types';
+import type { NetLayout } from '../../../policy/layout';
 
 /** `struct LearnParams` of common.wgsl, in order. */
 export const LEARN_PARAMS = new StructLayout([
@@ -447,4 +448,16 @@ export function colsumVec4(cols: number, stride: number, offset: number, colStri
 /** Workgroups of the serial column sum: ⌈cols/wg⌉ along x (cols: columns, or groups of 4 with colsumVec4), one chunk per z. */
 export function colsumSerialGrid(cols: number, chunks: number): [number, number, number] {
   return [ceilDiv(cols, colsumSerialWg(cols)), 1, chunks];
+}
+
+/**
+ * Floats per row of the learner's widest workspace buffer (learner.ts `Workspace`): the observations,
+ * the actions, the 4 aux floats, the head outputs with V (headOutDim + 1) and their gradients with log σ
+ * (headOutDim + lsDim + 1), and every hidden layer of actor and critic. A workspace of R rows needs
+ * R × this × 4 bytes in its largest binding (checkLimits, GpuLearner.checkVarianceFits).
+ */
+export function workspaceRowFloats(layout: NetLayout, obsDim: number, actDim: number): number {
+  const lsDim = layout.logStdOffset >= 0 ? layout.headOutDim : 0;
+  const hidden = [...layout.actorLayers.slice(0, -1), ...layout.criticLayers.slice(0, -1)].map((x) => x.outDim);
+  return Math.max(obsDim, actDim, 4, layout.headOutDim + 1, layout.headOutDim + lsDim + 1, ...hidden);
 }

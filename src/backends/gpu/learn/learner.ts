@@ -70,6 +70,7 @@ import {
   type StatsField,
   type ReduceVariant,
   type GemmVariant,
+  workspaceRowFloats,
 } from './layout';
 
 /** The rollout buffers the learner reads (time-major [T][N]) and the training state it updates. */
@@ -793,8 +794,7 @@ export class GpuLearner {
    * rather than letting buffer creation fail and the estimates read back as zeros.
    */
   checkVarianceFits(): void {
-    const L = this.layout;
-    const rowFloats = Math.max(this.obsDim, this.actDim, 4, L.headOutDim + 1, L.headOutDim + this.lsDim + 1, ...L.actorLayers.map((x) => x.outDim));
+    const rowFloats = workspaceRowFloats(this.layout, this.obsDim, this.actDim);
     const cap = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     const T = this.options.numSteps;
     const N = this.options.numEnvs;
