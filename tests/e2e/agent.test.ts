@@ -100,19 +100,23 @@ function expectFrame(s: Awaited<ReturnType<typeof shown>>, tr: Traj, t: number):
   expect(s.taken).toBe(tr.actions[t]);
 }
 
+/** Start the run the page was opened with, wait until it is done and its last batch of 4 trajectories has arrived. */
+async function trainAndAwaitTrajectories(timeout: number): Promise<void> {
+  await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, [...PAGE, '#start']);
+  await page.evaluate((s) => (window as any).__q(...s).click(), [...PAGE, '#start']);
+  await page.waitForFunction((s) => (window as any).__q(...s)?.dataset.state === 'done', { timeout, polling: 250 }, [...PAGE, '#status']);
+  await page.waitForFunction(
+    (p, a) => (window as any).__q(...p).pendingTraj?.size === 0 && (window as any).__q(...a)?.trajectories.length === 4,
+    { timeout: 30_000, polling: 100 },
+    PAGE,
+    AGENT,
+  );
+}
+
 describe('agent view', () => {
   it('plays back the trajectories the worker records; every control moves the frame as it says', async () => {
     await page.goto(`${url}/?page=trainer&${RUN}`, { waitUntil: 'load' });
-    await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, [...PAGE, '#start']);
-    await page.evaluate((s) => (window as any).__q(...s).click(), [...PAGE, '#start']);
-    await page.waitForFunction((s) => (window as any).__q(...s)?.dataset.state === 'done', { timeout: 90_000, polling: 250 }, [...PAGE, '#status']);
-    // the last batch of trajectories (requested at update 5) has arrived
-    await page.waitForFunction(
-      (p, a) => (window as any).__q(...p).pendingTraj?.size === 0 && (window as any).__q(...a)?.trajectories.length === 4,
-      { timeout: 30_000, polling: 100 },
-      PAGE,
-      AGENT,
-    );
+    await trainAndAwaitTrajectories(90_000);
     const tr = await trajectory(0);
     expect(tr.T).toBe(T);
     // the record itself: CartPole pays 1 a step; π(·|s) sums to 1; log π(a|s) = log π(a|s) of the taken action
@@ -189,15 +193,7 @@ describe('agent view', () => {
   it('on the WebGPU engine in the page: the worker reads the trajectory back from the device', async () => {
     const steps = 32;
     await page.goto(`${url}/?page=trainer&env=cartpole&backend=gpu&numEnvs=4&numSteps=${steps}&totalSteps=${4 * steps * 2}&hidden=16&varianceEvery=0&seed=5&estimators=ppo`, { waitUntil: 'load' });
-    await page.waitForFunction((s) => (window as any).__q(...s) !== null, {}, [...PAGE, '#start']);
-    await page.evaluate((s) => (window as any).__q(...s).click(), [...PAGE, '#start']);
-    await page.waitForFunction((s) => (window as any).__q(...s)?.dataset.state === 'done', { timeout: 120_000, polling: 250 }, [...PAGE, '#status']);
-    await page.waitForFunction(
-      (p, a) => (window as any).__q(...p).pendingTraj?.size === 0 && (window as any).__q(...a)?.trajectories.length === 4,
-      { timeout: 30_000, polling: 100 },
-      PAGE,
-      AGENT,
-    );
+    await trainAndAwaitTrajectories(120_000);
     expect(await page.evaluate((s) => (window as any).__q(...s)?.dataset.backend, [...PAGE, '#backends [data-backend]'])).toBe('gpu');
     for (const env of [0, 3]) {
       const tr = await trajectory(env);

@@ -8,6 +8,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { acquireDevice, type AcquiredDevice } from '../../src/backends/gpu/device';
 import { PipelineCache } from '../../src/backends/gpu/pipeline-cache';
 import { Program, type BufferResource, type NamedBinding } from '../../src/backends/gpu/program';
+import type { LearnerBuffers } from '../../src/backends/gpu/learn/learner';
+import type { LearnData } from './learn-reference';
 
 export interface GpuContext {
   device: GPUDevice;
@@ -64,6 +66,22 @@ export function storageBuffer(device: GPUDevice, data: ArrayBufferView | number,
   });
   if (typeof data !== 'number') device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
   return buf;
+}
+
+/** The learner's input buffers for a test batch `data` and parameters θ (Adam m, v zeroed). */
+export function learnerBuffers(device: GPUDevice, data: LearnData, theta: Float32Array): LearnerBuffers {
+  return {
+    obs: storageBuffer(device, data.obs),
+    actions: storageBuffer(device, data.actions),
+    logp: storageBuffer(device, data.logp),
+    values: storageBuffer(device, data.rollout.values),
+    rewards: storageBuffer(device, data.rollout.rewards),
+    nextValues: storageBuffer(device, data.rollout.nextValues),
+    flags: storageBuffer(device, data.flags),
+    params: storageBuffer(device, theta),
+    adamM: storageBuffer(device, theta.length * 4),
+    adamV: storageBuffer(device, theta.length * 4),
+  };
 }
 
 export function uniformBuffer(device: GPUDevice, data: ArrayBuffer, label = 'uniforms'): GPUBuffer {

@@ -8,7 +8,7 @@
  * estimator's cosine to the groups' mean (src/estimators/variance.ts meanCosineTo).
  */
 import { describe, expect, it } from 'vitest';
-import { GpuLearner, type LearnerBuffers, type LearnerOptions } from '../../src/backends/gpu/learn/learner';
+import { GpuLearner, type LearnerOptions } from '../../src/backends/gpu/learn/learner';
 import { FLAG_PADDING, minibatchBounds } from '../../src/backends/gpu/learn/layout';
 import { initParams, netLayout, type NetSpec } from '../../src/policy';
 import { createAdamState } from '../../src/optim';
@@ -20,7 +20,7 @@ import { gradMean, meanCosineTo } from '../../src/estimators/variance';
 import { createCpuEngine } from '../../src/backends/cpu/engine';
 import { createGpuEngine } from '../../src/backends/gpu/engine';
 import { cpuUpdate, randomData, type LearnData } from './learn-reference';
-import { readBack, storageBuffer, useGpu, withScopes, type GpuContext } from './helpers';
+import { learnerBuffers, readBack, useGpu, withScopes, type GpuContext } from './helpers';
 
 const gpu = useGpu();
 const SPEC: NetSpec = { obsDim: 4, hidden: [16], activation: 'tanh', head: { kind: 'softmax', n: 3 } };
@@ -39,18 +39,7 @@ async function setup(ctx: GpuContext, o: LearnerOptions, seed: number, mutate?: 
   const data = randomData(layout, theta, o.numSteps, o.numEnvs, seed);
   mutate?.(data);
   const d = ctx.device;
-  const buffers: LearnerBuffers = {
-    obs: storageBuffer(d, data.obs),
-    actions: storageBuffer(d, data.actions),
-    logp: storageBuffer(d, data.logp),
-    values: storageBuffer(d, data.rollout.values),
-    rewards: storageBuffer(d, data.rollout.rewards),
-    nextValues: storageBuffer(d, data.rollout.nextValues),
-    flags: storageBuffer(d, data.flags),
-    params: storageBuffer(d, theta),
-    adamM: storageBuffer(d, layout.total * 4),
-    adamV: storageBuffer(d, layout.total * 4),
-  };
+  const buffers = learnerBuffers(d, data, theta);
   const learner = await GpuLearner.create({ device: d, cache: ctx.cache, layout, obsDim: SPEC.obsDim, actDim: 1, options: o, buffers });
   return { layout, theta, data, learner };
 }

@@ -11,7 +11,7 @@ import { initParams, netLayout, type NetLayout, type NetSpec } from '../../src/p
 import { createAdamState } from '../../src/optim';
 import { PhiloxStream, Purpose } from '../../src/core/rng';
 import { cpuUpdate, randomData, type LearnData } from './learn-reference';
-import { readBack, storageBuffer, useGpu, withScopes, type GpuContext } from './helpers';
+import { learnerBuffers, readBack, useGpu, withScopes, type GpuContext } from './helpers';
 import { hasQuadSubgroups, STATS_FLOATS, statIndex, type GemmVariant, type ReduceVariant } from '../../src/backends/gpu/learn/layout';
 import { resolveGemmVariant } from '../../src/backends/gpu/learn/kernels';
 
@@ -92,18 +92,7 @@ async function setup(ctx: GpuContext, spec: NetSpec, o: LearnerOptions, seed: nu
     expect(() => resolveGemmVariant(d, 'quad')).toThrow(/subgroups of exactly 4 lanes/);
     kernels = { ...kernels, gemm: 'simple' };
   }
-  const buffers: LearnerBuffers = {
-    obs: storageBuffer(d, data.obs),
-    actions: storageBuffer(d, data.actions),
-    logp: storageBuffer(d, data.logp),
-    values: storageBuffer(d, data.rollout.values),
-    rewards: storageBuffer(d, data.rollout.rewards),
-    nextValues: storageBuffer(d, data.rollout.nextValues),
-    flags: storageBuffer(d, data.flags),
-    params: storageBuffer(d, theta),
-    adamM: storageBuffer(d, layout.total * 4),
-    adamV: storageBuffer(d, layout.total * 4),
-  };
+  const buffers = learnerBuffers(d, data, theta);
   const head = spec.head;
   const actDim = head.kind === 'gaussian' ? head.dim : 1;
   const learner = await GpuLearner.create({ device: d, cache: ctx.cache, layout, obsDim: spec.obsDim, actDim, options: o, buffers, reductions: kernels.reductions, gemm: kernels.gemm });

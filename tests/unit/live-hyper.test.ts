@@ -233,14 +233,20 @@ describe('--set: replaying live changes from the command line', () => {
     for (const [arg, message] of bad) expect(() => parseSetFlags([arg]), arg).toThrow(message);
   });
 
-  it('a run changed live and its `policygrad train --set` replay give bit-identical rows; summary.json lists the changes', async () => {
-    const c = cfg();
+  /** Six updates of `c` with two live changes: lr and entCoef from update 3, λ and clip from update 5. */
+  async function changedLive(c: Config): Promise<Trainer> {
     const live = await Trainer.create(c);
     await runTo(live, 2);
     live.setHyper({ lr: 4e-3, entCoef: 0 });
     await runTo(live, 4);
     live.setHyper({ lambda: 0.5, clip: 0.3 });
     await runTo(live, 6);
+    return live;
+  }
+
+  it('a run changed live and its `policygrad train --set` replay give bit-identical rows; summary.json lists the changes', async () => {
+    const c = cfg();
+    const live = await changedLive(c);
     expect(live.changes.map(formatSet)).toEqual(['3:lr=0.004,ent-coef=0', '5:lambda=0.5,clip=0.3']);
 
     // every config field as a flag (no preset fills anything in), then the changes as --set
@@ -263,12 +269,7 @@ describe('--set: replaying live changes from the command line', () => {
 
   it('--resume with --set: the checkpoint\'s changes are not applied twice, later ones are, the rows match the live run', async () => {
     const c = cfg();
-    const live = await Trainer.create(c);
-    await runTo(live, 2);
-    live.setHyper({ lr: 4e-3, entCoef: 0 });
-    await runTo(live, 4);
-    live.setHyper({ lambda: 0.5, clip: 0.3 });
-    await runTo(live, 6);
+    const live = await changedLive(c);
     const sets = live.changes.map(formatSet);
     // the same run stopped after update 4 (the first change made, the second not yet)
     const part = await Trainer.create(c);
