@@ -11,7 +11,9 @@
 //   nextValues[t] = V(real obs')                       (before any auto-reset; 0 is NOT substituted)
 //   done ⇒ episode sums += (return, length, 1);  s = reset(uniform4(seed, Reset, e, k+1, 0))
 //   k += 1
-// Outputs are time-major [T][N] (index t·N + e). The time loop runs one critic evaluation per
+// Outputs are time-major [T][N] (index t·N + e). Several seeds run in one dispatch, one workgroup row
+// per seed slot b = workgroup_id.z (PureJaxRL's vmap over seeds): slot b has its own θ (packed block),
+// RNG seed and envs, and writes [T][N] blocks of its own at b·block in each output buffer. The time loop runs one critic evaluation per
 // iteration at ONE call site (V(o_t) when it is due — first step, after an auto-reset — else V(real o')
 // of the step just taken), then the actor and the env step when V(o_t) is known: drivers inline every
 // call, and a second critic call site would double the code of an unrolled net. Both variants run this
@@ -75,16 +77,23 @@ struct RolloutParams {
   // steps [t_begin, t_end) run in this dispatch
   t_begin: u32,
   t_end: u32,
-  seed: u32,
-  // elements between the planes (logp, values, rewards, nextValues) of `traj`
+  // elements between the planes (logp, values, rewards, nextValues) of one seed's `traj` block
   traj_stride: u32,
   // 1: zero the finished-episode sums before stepping (first dispatch of a rollout)
   reset_stats: u32,
+  // Seeds batched in one dispatch (workgroup_id.z = seed slot b, one θ per seed): slot b's outputs
+  // start at b·block of each buffer (elements; 0 apart with one seed), its envs at b·num_envs.
+  obs_block: u32,
+  act_block: u32,
+  traj_block: u32,
+  flags_block: u32,
   pad0: u32,
+  pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> ro: RolloutParams;
-// packed weights (dispatch.ts `packedLayout`): θ verbatim, then 4×4 blocks per layer
+// packed weights (dispatch.ts `packedLayout`): θ verbatim, then 4×4 blocks per layer; one block of
+// PACKED_BLOCKS (a constant rollout.ts prepends: one slot's blocks, padded) per seed slot.
 @group(0) @binding(1) var<storage, read> packed: array<mat4x4<f32>>;
 // [N][ENV_STATE_DIM], persists between rollouts
 @group(0) @binding(2) var<storage, read_write> env_state: array<f32>;
@@ -104,6 +113,17 @@ const NO_RANGE = vec4<f32>(3.0e38, -3.0e38, 0.0, 0.0);
 @group(0) @binding(7) var<storage, read_write> traj: array<f32>;
 // [T][N]: bit0 terminated, bit1 truncated
 @group(0) @binding(8) var<storage, read_write> flags: array<u32>;
+// the RNG seed of each seed slot
+@group(0) @binding(9) var<storage, read> seeds: array<u32>;
+
+// this invocation's seed slot (set at entry: workgroup_id.z, uniform across the workgroup)
+var<private> slot: u32;
+// The first block of the slot's weights, set again at every time step as slot·PACKED_BLOCKS + (t >> 31)
+// (the second term is 0: T < 2³¹) so that the compiler cannot hoist the weight loads out of the time
+// loop. Hoisted, the 642 block loads of a 64-64 'unrolled' net stay live across the whole loop, and
+// LLVM's register allocation on lavapipe ran for minutes into gigabytes (hidden until then by Mesa's
+// on-disk shader cache).
+var<private> pk: u32;
 
 fn layer_dim(l: u32) -> u32 {
   switch (l) {
@@ -142,7 +162,7 @@ fn activate(z: vec4<f32>) -> vec4<f32> {
 
 // θ[i] from the verbatim copy at the start of the packed buffer (log σ, tabular tables)
 fn theta_at(i: u32) -> f32 {
-  return packed[i >> 4u][(i >> 2u) & 3u][i & 3u];
+  return packed[pk + (i >> 4u)][(i >> 2u) & 3u][i & 3u];
 }
 
 // Activations of the net being evaluated, 4 units per vec4 (zero-padded): two halves of MAX4 used
@@ -160,10 +180,10 @@ fn dense(net: u32, l: u32, src: u32, dst: u32) {
   let w = layer_w(net, l);
   let b = w + out4 * in4;
   for (var o4 = 0u; o4 < out4; o4++) {
-    var acc = packed[b + o4][0];
+    var acc = packed[pk + b + o4][0];
     let row = w + o4 * in4;
     for (var i4 = 0u; i4 < in4; i4++) {
-      acc = acc + packed[row + i4] * act[src + i4];
+      acc = acc + packed[pk + row + i4] * act[src + i4];
     }
     act[dst + o4] = select(activate(acc), acc, last);
   }
@@ -271,28 +291,39 @@ fn thread_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 
 // First reset of every env (per-env step 0): s = reset(uniform4(seed, Reset, e, 0, 0)), k = 0, sums 0.
 @compute @workgroup_size(WG_SIZE)
-fn init_envs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn init_envs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let e = thread_index(gid, nwg);
   if (e >= ro.num_envs) { return; }
-  let s = env_reset(rng_uniform4(ro.seed, PURPOSE_RESET, e, 0u, 0u));
-  for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[e * ENV_STATE_DIM + j] = s[j]; }
-  step_count[e] = 0u;
-  episode[2u * e] = vec4<f32>(0.0);
-  episode[2u * e + 1u] = NO_RANGE;
+  let b = wid.z;
+  let eg = b * ro.num_envs + e;
+  let s = env_reset(rng_uniform4(seeds[b], PURPOSE_RESET, e, 0u, 0u));
+  for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[eg * ENV_STATE_DIM + j] = s[j]; }
+  step_count[eg] = 0u;
+  episode[2u * eg] = vec4<f32>(0.0);
+  episode[2u * eg + 1u] = NO_RANGE;
 }
 
 @compute @workgroup_size(WG_SIZE)
-fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let e = thread_index(gid, nwg);
   let n = ro.num_envs;
   if (e >= n) { return; }
-  let seed = ro.seed;
+  // seed slot b: its θ, its RNG seed, its envs (eg) and its blocks of the outputs
+  let b = wid.z;
+  slot = b;
+  pk = b * PACKED_BLOCKS;
+  let seed = seeds[b];
+  let eg = b * n + e;
+  let ob = b * ro.obs_block;
+  let ab = b * ro.act_block;
+  let tb = b * ro.traj_block;
+  let fb = b * ro.flags_block;
   let stride = ro.traj_stride;
   var s: EnvState;
-  for (var j = 0u; j < ENV_STATE_DIM; j++) { s[j] = env_state[e * ENV_STATE_DIM + j]; }
-  var k = step_count[e];
-  var ep = episode[2u * e];
-  var mm = episode[2u * e + 1u];
+  for (var j = 0u; j < ENV_STATE_DIM; j++) { s[j] = env_state[eg * ENV_STATE_DIM + j]; }
+  var k = step_count[eg];
+  var ep = episode[2u * eg];
+  var mm = episode[2u * eg + 1u];
   if (ro.reset_stats != 0u) {
     ep = vec4<f32>(ep.x, 0.0, 0.0, 0.0);
     mm = NO_RANGE;
@@ -311,7 +342,7 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     let vx = critic_value(x);
     var ready = true;
     if (pending) {
-      traj[3u * stride + t * n + e] = vx;
+      traj[tb + 3u * stride + t * n + e] = vx;
       t = t + 1u;
       pending = false;
       if (done) {
@@ -328,18 +359,18 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     if (t >= ro.t_end) { break; }
     if (ready) {
       let i = t * n + e;
-      for (var j = 0u; j < ENV_OBS_DIM; j++) { obs_out[i * ENV_OBS_DIM + j] = o[j]; }
-      traj[stride + i] = v;
+      for (var j = 0u; j < ENV_OBS_DIM; j++) { obs_out[ob + i * ENV_OBS_DIM + j] = o[j]; }
+      traj[tb + stride + i] = v;
       actor_out(o, &z);
       let smp = sample_action(&z, rng_uniform4(seed, PURPOSE_ACTION, e, k, 0u));
-      for (var j = 0u; j < ENV_ACT_DIM; j++) { act_out[i * ENV_ACT_DIM + j] = smp.a[j]; }
-      traj[i] = smp.logp;
+      for (var j = 0u; j < ENV_ACT_DIM; j++) { act_out[ab + i * ENV_ACT_DIM + j] = smp.a[j]; }
+      traj[tb + i] = smp.logp;
       let len = s[ENV_STATE_DIM - 1u] + 1.0;
       var real_o = o;
       let r = env_step_autoreset(&s, smp.a, seed, e, k, &real_o);
       k = k + 1u;
-      traj[2u * stride + i] = r.reward;
-      flags[i] = env_flags(r);
+      traj[tb + 2u * stride + i] = r.reward;
+      flags[fb + i] = env_flags(r);
       ep.x = ep.x + r.reward;
       done = r.terminated || r.truncated;
       if (done) {
@@ -350,8 +381,8 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
       pending = true;
     }
   }
-  for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[e * ENV_STATE_DIM + j] = s[j]; }
-  step_count[e] = k;
-  episode[2u * e] = ep;
-  episode[2u * e + 1u] = mm;
+  for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[eg * ENV_STATE_DIM + j] = s[j]; }
+  step_count[eg] = k;
+  episode[2u * eg] = ep;
+  episode[2u * eg + 1u] = mm;
 }

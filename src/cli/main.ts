@@ -61,7 +61,7 @@ addConfigOptions(
     .option('--adapter <name>', ADAPTER_HELP)
     .option('--target-return <r>', 'stop once the mean return of the last 100 finished episodes reaches R, and say when (update, env steps, seconds)')
     .option('--set <changes...>', 'live hyperparameter changes to replay, U:field=value[,field=value] each (field: lambda, lr, ent-coef, clip): from update U on (repeatable; summary.json lists a run\'s changes this way)')
-    .option('--seeds <n|list>', 'train the configuration once per seed, one after another: N seeds (--seed, --seed+1, …, --seed+N−1; --seed defaults to 1) or a comma-separated list (then no --seed); JSON lines carry "seed", curve.csv a seed column, --out writes checkpoint-seed<S>.json per seed, the summary the final return per seed and its mean, min, max and standard error; not with --resume')
+    .option('--seeds <n|list>', 'train the configuration once per seed (on the GPU backend batched: every seed\'s envs in one rollout dispatch, one parameter set each; on the CPU one after another): N seeds (--seed, --seed+1, …, --seed+N−1; --seed defaults to 1) or a comma-separated list (then no --seed); JSON lines carry "seed", curve.csv a seed column, --out writes checkpoint-seed<S>.json per seed, the summary the final return per seed and its mean, min, max and standard error; not with --resume')
     .exitOverride(),
 ).action((opts: Record<string, unknown>) =>
   guard(async () => {

@@ -7,7 +7,8 @@ import { LIVE_HYPER_FIELDS, type HyperChange, type LiveHyper, type LiveHyperFiel
 import { cliMessage } from './options';
 import { serializeCheckpoint } from '../train/checkpoint';
 import { meanOfLastEpisodes, metricJson, rowsToCsv, type MetricRow } from '../train/metrics';
-import { Trainer, validateLiveHyper, type RunSummary } from '../train/trainer';
+import { createSeedEngines, Trainer, validateLiveHyper, type RunSummary } from '../train/trainer';
+import type { Engine } from '../core/types';
 import { readCheckpointFile, writeAtomic } from './io';
 import { runInfo } from './runinfo';
 import { flagError } from './flags';
@@ -246,8 +247,10 @@ interface SeedResult {
 }
 
 /**
- * `--seeds`: the configuration once per seed, one after another (each its own Trainer, exactly the run
- * `--seed S` alone makes). JSON update lines carry `seed`; curve.csv gets a leading `seed` column;
+ * `--seeds`: the configuration once per seed, each its own Trainer, exactly the run `--seed S` alone
+ * makes. On the GPU backend the seeds run batched — one engine per seed over one shared rollout whose
+ * dispatches hold every seed's envs (createSeedEngines), their Trainers driven concurrently; on the
+ * CPU engine one after another. JSON update lines carry `seed`; curve.csv gets a leading `seed` column;
  * `--out` keeps checkpoint-seed<S>.json per seed; the summary reports each seed's final return and
  * their mean (`final_return`), min, max and standard error (src/train/seeds.ts `acrossSeeds`).
  * After every seed (and on Ctrl-C or an error) the results so far are written.
@@ -259,6 +262,7 @@ async function trainSeeds(config: Config, flags: TrainFlags, seeds: readonly num
   const target = flags.targetReturn === undefined ? undefined : Number(flags.targetReturn);
   const out = flags.out;
   const results: SeedResult[] = [];
+  let batched = false;
   let last: Trainer | undefined;
   let changes: ReturnType<typeof changesOf> | undefined;
 
@@ -266,10 +270,12 @@ async function trainSeeds(config: Config, flags: TrainFlags, seeds: readonly num
     const finals = results.map((r) => r.summary.final_return);
     const a = acrossSeeds(finals);
     const steps = results.reduce((s, r) => s + r.summary.steps, 0);
-    const wall = results.reduce((s, r) => s + r.summary.wall_s, 0);
+    // batched seeds train at the same time: the batch's wall time is the longest seed's, not their sum
+    const wall = batched ? Math.max(0, ...results.map((r) => r.summary.wall_s)) : results.reduce((s, r) => s + r.summary.wall_s, 0);
     return {
       event: 'summary',
       seeds: results.map((r) => r.seed),
+      batched,
       final_return: nullIfNaN(a.mean),
       final_returns: finals.map(nullIfNaN),
       across_seeds: { mean: nullIfNaN(a.mean), min: nullIfNaN(a.min), max: nullIfNaN(a.max), se: nullIfNaN(a.se), n: a.n },
@@ -287,6 +293,7 @@ async function trainSeeds(config: Config, flags: TrainFlags, seeds: readonly num
   };
   const saveResults = () => {
     if (!out || results.length === 0) return;
+    results.sort((a, b) => seeds.indexOf(a.seed) - seeds.indexOf(b.seed));
     writeAtomic(join(out, 'curve.csv'), seedRowsToCsv(results.map((r) => ({ seed: r.seed, rows: r.history }))));
     writeAtomic(join(out, 'summary.json'), JSON.stringify({ ...summaryOf(), ...(last ? runInfo(last) : {}), config }, null, 2) + '\n');
   };
@@ -294,50 +301,74 @@ async function trainSeeds(config: Config, flags: TrainFlags, seeds: readonly num
   const abort = interruptible(notice);
   /** seconds before each seed's first update (flag parsing, then engine creation), summed */
   let setup = performance.now() - started;
-  try {
-    for (const seed of seeds) {
-      if (abort.signal.aborted) break;
-      const created = performance.now();
-      const say = (m: string) => notice(`seed ${seed}: ${m}`);
-      const onRewind = (update: number) => void (flags.json && process.stdout.write(JSON.stringify({ event: 'rewind', seed, update }) + '\n'));
-      const trainer = await Trainer.create({ ...config, seed }, { notice: say, onRewind });
-      last = trainer;
-      const ckPath = out ? join(out, `checkpoint-seed${seed}.json`) : undefined;
-      const saveCheckpoint = async () => void (ckPath && writeAtomic(ckPath, serializeCheckpoint(await trainer.checkpoint())));
-      const bar = progressBar(flags, trainer, `seed ${seed}`);
-      let lastPrint = 0;
-      const onRow = async (row: MetricRow) => {
-        if (flags.json) process.stdout.write(JSON.stringify({ event: 'update', seed, ...metricJson(row) }) + '\n');
-        else if (bar) bar.update(row.envSteps, { ret: fmt(row.episodicReturn), sps: Math.round(row.sps) });
-        else if (row.wallS - lastPrint >= 2 || trainer.done) {
-          lastPrint = row.wallS;
-          process.stdout.write(`seed ${seed} update ${row.update}/${trainer.numUpdates} steps ${row.envSteps} return ${fmt(row.episodicReturn)} sps ${Math.round(row.sps)}\n`);
-        }
-        if (row.nonFinite) say(`update ${row.update}: non-finite loss, gradient or parameter; rolled back to the last good parameters and optimiser state`);
-        if (every > 0 && row.update % every === 0) await saveCheckpoint();
-      };
-      let reached: TargetReached | undefined;
-      const seedSetup = round((performance.now() - created) / 1000, 3);
-      setup += performance.now() - created;
-      try {
-        const pending = checkSetAgainst(sets, trainer);
-        changes = changesOf(trainer);
-        reached = await trainLoop(trainer, pending, target, abort.signal, onRow, say);
-      } finally {
-        bar?.stop();
-        // nothing trained is lost: this seed's last good state and every seed's results so far
-        if (trainer.history.length > 0) {
-          results.push({ seed, history: trainer.history, summary: trainer.summary(), reached });
-          await saveCheckpoint();
-          saveResults();
-        }
-        trainer.dispose();
+  /** One seed's run to its end (on `engine` when batched); its results are kept whatever happens. */
+  const runSeed = async (seed: number, engine?: Engine): Promise<void> => {
+    const created = performance.now();
+    const say = (m: string) => notice(`seed ${seed}: ${m}`);
+    const onRewind = (update: number) => void (flags.json && process.stdout.write(JSON.stringify({ event: 'rewind', seed, update }) + '\n'));
+    let trainer: Trainer;
+    try {
+      trainer = await Trainer.create({ ...config, seed }, { notice: say, onRewind, engine });
+    } catch (e) {
+      engine?.dispose();
+      throw e;
+    }
+    last = trainer;
+    const ckPath = out ? join(out, `checkpoint-seed${seed}.json`) : undefined;
+    const saveCheckpoint = async () => void (ckPath && writeAtomic(ckPath, serializeCheckpoint(await trainer.checkpoint())));
+    // batched: one bar (the first seed's) stands for the batch, whose seeds move in step
+    const bar = engine && seed !== seeds[0] ? undefined : progressBar(flags, trainer, engine ? `${seeds.length} seeds` : `seed ${seed}`);
+    let lastPrint = 0;
+    const onRow = async (row: MetricRow) => {
+      if (flags.json) process.stdout.write(JSON.stringify({ event: 'update', seed, ...metricJson(row) }) + '\n');
+      else if (bar) bar.update(row.envSteps, { ret: fmt(row.episodicReturn), sps: Math.round(row.sps) });
+      else if (!process.stderr.isTTY && (row.wallS - lastPrint >= 2 || trainer.done)) {
+        lastPrint = row.wallS;
+        process.stdout.write(`seed ${seed} update ${row.update}/${trainer.numUpdates} steps ${row.envSteps} return ${fmt(row.episodicReturn)} sps ${Math.round(row.sps)}\n`);
       }
-      if (!flags.json && target !== undefined) process.stdout.write(`seed ${seed}: ${targetText(reached, target, seedSetup)}\n`);
+      if (row.nonFinite) say(`update ${row.update}: non-finite loss, gradient or parameter; rolled back to the last good parameters and optimiser state`);
+      if (every > 0 && row.update % every === 0) await saveCheckpoint();
+    };
+    let reached: TargetReached | undefined;
+    const seedSetup = round((performance.now() - created) / 1000, 3);
+    if (!engine) setup += performance.now() - created;
+    try {
+      const pending = checkSetAgainst(sets, trainer);
+      changes = changesOf(trainer);
+      reached = await trainLoop(trainer, pending, target, abort.signal, onRow, say);
+    } finally {
+      bar?.stop();
+      // nothing trained is lost: this seed's last good state and every seed's results so far
+      if (trainer.history.length > 0) {
+        results.push({ seed, history: trainer.history, summary: trainer.summary(), reached });
+        await saveCheckpoint();
+        saveResults();
+      }
+      // a batched seed leaves its batch here: the others no longer wait for it
+      trainer.dispose();
+    }
+    if (!flags.json && target !== undefined) process.stdout.write(`seed ${seed}: ${targetText(reached, target, seedSetup)}\n`);
+  };
+
+  try {
+    const created = performance.now();
+    const engines = await createSeedEngines(config, seeds, { notice });
+    setup += performance.now() - created;
+    if (engines) {
+      batched = true;
+      const settled = await Promise.allSettled(seeds.map((seed, i) => runSeed(seed, engines[i])));
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } else {
+      for (const seed of seeds) {
+        if (abort.signal.aborted) break;
+        await runSeed(seed);
+      }
     }
   } finally {
     abort.dispose();
   }
+  results.sort((a, b) => seeds.indexOf(a.seed) - seeds.indexOf(b.seed));
   const line = { ...summaryOf(), backend: last?.engine.backend, adapter: last?.engine.where, setup_s: round(setup / 1000, 3), config };
   if (flags.json) process.stdout.write(JSON.stringify(line) + '\n');
   else {

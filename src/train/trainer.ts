@@ -76,6 +76,18 @@ export async function createEngine(config: Config, opts: EngineOptions = {}): Pr
 }
 
 /**
+ * Engines for several seeds of one configuration that run batched (one per seed, in order), or
+ * undefined where the backend runs seeds one after another (the CPU engine). On the GPU every seed's
+ * envs go through one rollout dispatch (createGpuSeedEngines); drive the engines' Trainers
+ * concurrently: each engine's collect() waits for its live siblings.
+ */
+export async function createSeedEngines(config: Config, seeds: readonly number[], opts: EngineOptions = {}): Promise<Engine[] | undefined> {
+  if (config.backend === 'cpu' || seeds.length < 2) return undefined;
+  const { createGpuSeedEngines } = await import('../backends/gpu/engine');
+  return createGpuSeedEngines(config, seeds, opts);
+}
+
+/**
  * Whether a WebGPU entry point (the browser's navigator.gpu) can give an adapter: `{ gpu }`, or why
  * not in one line.
  */

@@ -11,7 +11,7 @@
 import { validateConfig } from '../core/config';
 import { ConfigError, DeviceLostError, UserError } from '../core/errors';
 import type { Backend, Engine, Trajectory } from '../core/types';
-import { createEngine, probeGpu as probe, startTrainer, type StartOptions, Trainer } from '../train/trainer';
+import { createEngine, createSeedEngines, probeGpu as probe, startTrainer, type StartOptions, Trainer } from '../train/trainer';
 import { validateLiveHyper } from '../train/trainer';
 import type { LiveHyper } from '../core/types';
 import { serializeCheckpoint, type Checkpoint } from '../train/checkpoint';
@@ -64,7 +64,8 @@ async function placement(label: string, backend: Backend): Promise<StartOptions>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Training: several runs side by side, one update of each in turn
+// Training: several runs side by side, one update of each in turn (the seeds of one estimator on the
+// GPU: one batch, their updates at the same time)
 
 /** Every run's checkpoint is written to IndexedDB this often (and when it ends or pauses). */
 const CHECKPOINT_EVERY = 10;
@@ -72,6 +73,8 @@ const CHECKPOINT_EVERY = 10;
 class TrainSession {
   trainers: Trainer[] = [];
   backends: Backend[] = [];
+  /** runs that update together: one batch of seeds (createSeedEngines), else one run each */
+  private groups: number[][] = [];
   private paused = false;
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -87,22 +90,28 @@ class TrainSession {
 
   async start(): Promise<void> {
     this.state('starting');
+    let engines: (Engine | undefined)[] = [];
     try {
+      engines = await this.seedBatches();
       for (let i = 0; i < this.specs.length; i++) {
         const s = this.specs[i];
         const onRewind = (update: number) => post({ type: 'train-rewind', runId: this.runId, index: i, update });
-        const { trainer, backend, detail } = await startTrainer(s.config, { ...(await placement(s.label ?? s.config.algo, s.config.backend)), checkpoint: s.checkpoint, onRewind });
+        const { trainer, backend, detail } = await startTrainer(s.config, { ...(await placement(s.label ?? s.config.algo, s.config.backend)), checkpoint: s.checkpoint, onRewind, engine: engines[i] });
         if (this.stopped) {
           trainer.dispose();
+          for (const en of engines.slice(i + 1)) en?.dispose();
           return;
         }
         this.trainers.push(trainer);
         this.backends.push(backend);
-        post({ type: 'train-backend', runId: this.runId, index: i, backend, detail });
+        const batch = engines[i] ? this.groups.find((g) => g.includes(i))?.length : undefined;
+        post({ type: 'train-backend', runId: this.runId, index: i, backend, detail: batch ? `${detail}, ${batch} seeds batched in one rollout` : detail });
         if (i === 0 && s.config.backend === 'gpu' && backend === 'cpu') notice('warn', `${detail}.`);
         if (s.checkpoint !== undefined) post({ type: 'train-rewind', runId: this.runId, index: i, update: trainer.update });
       }
     } catch (e) {
+      // batched engines of runs that never got their Trainer
+      for (const en of engines) if (en && !this.trainers.some((t) => t.engine === en)) en.dispose();
       this.dispose();
       const field = e instanceof ConfigError ? e.field : undefined;
       this.state('error', e instanceof UserError ? e.message : `could not start: ${errorMessage(e)}`, field);
@@ -110,6 +119,58 @@ class TrainSession {
     }
     this.state(this.paused ? 'paused' : 'running');
     await this.loop();
+  }
+
+  /**
+   * Engines for the runs that are seeds of one GPU configuration (same config but the seed, no
+   * checkpoint): one batch each (createSeedEngines: one rollout dispatch for all its seeds), by run
+   * index; `groups` records which runs update together. A batch that cannot start leaves its runs to
+   * start one by one (startTrainer: its own GPU engine, else the CPU engine, and why).
+   */
+  private async seedBatches(): Promise<(Engine | undefined)[]> {
+    const engines: (Engine | undefined)[] = this.specs.map(() => undefined);
+    const byConfig = new Map<string, number[]>();
+    this.specs.forEach((s, i) => {
+      const key = s.config.backend === 'gpu' && s.checkpoint === undefined ? JSON.stringify({ ...s.config, seed: 0 }) : `run ${i}`;
+      byConfig.set(key, [...(byConfig.get(key) ?? []), i]);
+    });
+    this.groups = [];
+    for (const runs of byConfig.values()) {
+      const first = this.specs[runs[0]];
+      const p = runs.length > 1 ? await probeGpu() : undefined;
+      if (p?.gpu) {
+        try {
+          const batch = await createSeedEngines(first.config, runs.map((i) => this.specs[i].config.seed), { gpu: p.gpu, notice: (m, level = 'info') => notice(level, `${first.label ?? first.config.algo}: ${m}`) });
+          batch?.forEach((e, k) => (engines[runs[k]] = e));
+        } catch {
+          /* each run starts on its own (and says why if it cannot) */
+        }
+      }
+      if (runs.every((i) => engines[i])) this.groups.push(runs);
+      else this.groups.push(...runs.map((i) => [i]));
+    }
+    return engines;
+  }
+
+  /** One update of run i; false when it ended the session (an error). */
+  private async step(i: number): Promise<boolean> {
+    const t = this.trainers[i];
+    try {
+      const row = await t.runUpdate();
+      post({ type: 'train-row', runId: this.runId, index: i, row });
+      if (t.engine.backend !== this.backends[i]) {
+        // the trainer rebuilt its engine after a lost device and found no new GPU engine
+        this.backends[i] = t.engine.backend;
+        post({ type: 'train-backend', runId: this.runId, index: i, backend: t.engine.backend, detail: 'CPU engine (after the GPU device was lost)' });
+      }
+      if (row.update % CHECKPOINT_EVERY === 0 || t.done) await this.keep(i);
+      return true;
+    } catch (e) {
+      // the Trainer already recovered what it could (a lost device); what reaches here ends the session
+      if (!this.stopped) this.state('error', `${this.specs[i].label ?? this.specs[i].config.algo}: ${e instanceof UserError ? e.message : errorMessage(e)}`);
+      this.stopped = true;
+      return false;
+    }
   }
 
   private async loop(): Promise<void> {
@@ -122,22 +183,14 @@ class TrainSession {
         continue;
       }
       let active = 0;
-      for (let i = 0; i < this.trainers.length && !this.stopped && !this.paused; i++) {
-        const t = this.trainers[i];
-        if (t.done) continue;
-        active++;
-        try {
-          const row = await t.runUpdate();
-          post({ type: 'train-row', runId: this.runId, index: i, row });
-          if (t.engine.backend !== this.backends[i]) {
-            // the trainer rebuilt its engine after a lost device and found no new GPU engine
-            this.backends[i] = t.engine.backend;
-            post({ type: 'train-backend', runId: this.runId, index: i, backend: t.engine.backend, detail: 'CPU engine (after the GPU device was lost)' });
-          }
-          if (row.update % CHECKPOINT_EVERY === 0 || t.done) await this.keep(i);
-        } catch (e) {
-          // the Trainer already recovered what it could (a lost device); what reaches here ends the session
-          this.state('error', `${this.specs[i].label ?? this.specs[i].config.algo}: ${e instanceof UserError ? e.message : errorMessage(e)}`);
+      for (const g of this.groups) {
+        if (this.stopped || this.paused) break;
+        // a batch's seeds update together (their rollouts are one dispatch): one at a time would wait forever
+        const runs = g.filter((i) => !this.trainers[i].done);
+        active += runs.length;
+        if (runs.length === 0) continue;
+        const ok = await Promise.all(runs.map((i) => this.step(i)));
+        if (!ok.every(Boolean)) {
           this.dispose();
           return;
         }

@@ -18,15 +18,20 @@ import { readBack, storageBuffer, useGpu, withScopes } from './helpers';
 const gpu = useGpu();
 const SS = { vendor: 'Google', description: 'SwiftShader Device (Subzero)' };
 const LVP = { vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' };
+const GPU = { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' };
 
 describe('rollout variants offered', () => {
   const small = netLayout({ obsDim: 4, hidden: [16, 16], activation: 'tanh', head: { kind: 'softmax', n: 2 } });
   const big = netLayout({ obsDim: 4, hidden: [64, 64], activation: 'tanh', head: { kind: 'softmax', n: 2 } });
   const huge = netLayout({ obsDim: 4, hidden: [256, 256], activation: 'tanh', head: { kind: 'softmax', n: 2 } });
-  it('prefers unrolled except on SwiftShader, and leaves it out above the block limits', () => {
+  it('prefers unrolled except on SwiftShader, and leaves it out above the block limits (on lavapipe always)', () => {
     expect(rolloutBlocks(big)).toBe(642);
     expect(rolloutBlocks(small)).toBeLessThanOrEqual(UNROLL_MAX_BLOCKS_SWIFTSHADER);
-    expect(rolloutVariantsFor(big, LVP)).toEqual(['unrolled', 'loop']);
+    expect(rolloutVariantsFor(big, GPU)).toEqual(['unrolled', 'loop']);
+    expect(rolloutVariantsFor(huge, GPU)).toEqual(['loop']);
+    // lavapipe: a fresh compile of an unrolled net takes minutes (UNROLL_MAX_BLOCKS_LLVMPIPE)
+    expect(rolloutVariantsFor(small, LVP)).toEqual(['loop']);
+    expect(rolloutVariantsFor(big, LVP)).toEqual(['loop']);
     // no adapter info: as cautious as on SwiftShader
     expect(rolloutVariantsFor(big)).toEqual(['loop']);
     expect(rolloutVariantsFor(big, SS)).toEqual(['loop']);
@@ -34,12 +39,13 @@ describe('rollout variants offered', () => {
     expect(rolloutVariantsFor(huge, LVP)).toEqual(['loop']);
     for (const l of [small, big, huge]) for (const info of [SS, LVP]) expect(rolloutVariantsFor(l, info)).toContain('loop');
   });
-  it('generates one critic and one actor function with constant block indices', () => {
+  it('generates one critic and one actor function with constant block indices into the seed slot weights', () => {
     const code = unrolledNetWgsl(small);
     expect(code.match(/fn net_critic/g)).toHaveLength(1);
     expect(code.match(/fn net_actor/g)).toHaveLength(1);
-    expect(code).not.toMatch(/packed\[(?!\d+u\])/);
-    expect(code).toMatch(/packed\[\d+u\]/);
+    // every read is the slot's first block (workgroup-uniform) plus a constant
+    expect(code).not.toMatch(/packed\[(?!pk \+ \d+u\])/);
+    expect(code).toMatch(/packed\[pk \+ \d+u\]/);
   });
 });
 
@@ -61,22 +67,27 @@ describe.each(CASES)('every offered variant = CPU engine: cartpole hidden $hidde
     for (const variant of offered) {
       expect(ROLLOUT_VARIANTS).toContain(variant);
       await withScopes(d, async () => {
+        // two seed slots in one dispatch: slot 0 another seed and θ, slot 1 the CPU run's (its blocks, its θ, its RNG)
+        const other = createCpuEngine({ ...cfg, seed: 5 });
+        const params0 = storageBuffer(d, other.params, 'params seed 5');
         const params = storageBuffer(d, cpu.params, 'params');
-        const r = await GpuRollout.create(d, ctx.cache, cpu.env, cpu.layout, cfg, params, { variant });
+        const r = await GpuRollout.create(d, ctx.cache, cpu.env, cpu.layout, cfg, [params0, params], { variant, seeds: [5, 11] });
         expect(r.variant).toBe(variant);
         const enc = d.createCommandEncoder();
         r.encodeInit(enc);
         r.encodeCollect(enc);
         d.queue.submit([enc.finish()]);
-        const b = r.buffers;
+        const b = r.slotBuffers(1);
         const plane = async (p: GPUBufferBinding) => new Float32Array(await readBack(d, p.buffer, p.size!, p.offset!));
-        const actions = new Float32Array(await readBack(d, b.actions, r.sizes.actions));
-        const obs = new Float32Array(await readBack(d, b.obs, r.sizes.obs));
+        const actions = await plane(b.actions);
+        const obs = await plane(b.obs);
         const logp = await plane(b.logp);
         const values = await plane(b.values);
         const nextValues = await plane(b.nextValues);
         const rewards = await plane(b.rewards);
-        const flags = new Uint32Array(await readBack(d, b.flags, r.sizes.flags));
+        const flags = new Uint32Array(await readBack(d, b.flags.buffer, b.flags.size!, b.flags.offset!));
+        // slot 0 is seed 5's rollout, not a copy of slot 1's
+        expect(await plane(r.slotBuffers(0).obs)).not.toEqual(obs);
         // follow each env until its first action differs (a sample flipped by float rounding: rare)
         let compared = 0;
         for (let e = 0; e < c.N; e++) {
@@ -96,6 +107,7 @@ describe.each(CASES)('every offered variant = CPU engine: cartpole hidden $hidde
         expect(compared, variant).toBeGreaterThan(0.9 * c.N * c.T);
         r.destroy();
         params.destroy();
+        params0.destroy();
       });
     }
   });

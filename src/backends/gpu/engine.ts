@@ -22,7 +22,7 @@
  */
 import targetMeanCode from '../../../shaders/target_mean.wgsl?raw';
 import { numUpdatesOf, type Config } from '../../core/config';
-import { DeviceLostError, UserError } from '../../core/errors';
+import { ConfigError, DeviceLostError, UserError } from '../../core/errors';
 import type { Engine, EngineSnapshot, KernelProfile, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, Trajectory, UpdateStats, VarianceStats } from '../../core/types';
 import { makeEnv } from '../../envs';
 import { RunningMeanBaseline } from '../../estimators/baseline';
@@ -43,7 +43,7 @@ import { fallbackKernels, kernelCandidates, kernelSetKey, timeLearnerKernels, ty
 import { autotune, cachedChoice, defaultTuneStore, timeSubmit, tuneMode, type TuneMode, type TuneStore } from './autotune';
 import { PipelineCache } from './pipeline-cache';
 import { dispatchCounter, Program } from './program';
-import { GpuRollout, defaultRolloutVariant, rolloutConstants, rolloutVariantFromEnv, rolloutVariantsFor, type GpuRolloutOptions, type RolloutVariant } from './rollout';
+import { GpuRollout, defaultRolloutVariant, rolloutConstants, rolloutVariantFromEnv, rolloutVariantsFor, type GpuRolloutOptions, type RolloutVariant, type SlotBuffers } from './rollout';
 
 export interface GpuEngineOptions extends GpuRolloutOptions {
   /** a WebGPU entry point (navigator.gpu, or create([]) of the 'webgpu' package) */
@@ -90,13 +90,125 @@ export function profileFlops(layout: NetLayout, T: number, N: number, minibatche
 const SUM_PARAMS = new StructLayout([['count', 'u32']]);
 
 export async function createGpuEngine(config: Config, opts: GpuEngineOptions = {}): Promise<GpuEngine> {
+  return (await createGpuSeedEngines(config, [config.seed], opts))[0];
+}
+
+/**
+ * Several seeds of one configuration batched on one device (PureJaxRL's vmap over seeds): one engine
+ * per seed — its own θ, Adam state, learner and running baseline, exactly the run `{ ...config, seed }`
+ * alone makes — over one shared rollout whose every dispatch runs all seeds' envs (SeedGroup). Each
+ * engine is an ordinary `Engine`; drive them concurrently (collect() waits for every live sibling).
+ * One seed is the plain engine (`createGpuEngine`).
+ */
+export async function createGpuSeedEngines(config: Config, seeds: readonly number[], opts: GpuEngineOptions = {}): Promise<GpuEngine[]> {
+  if (seeds.length < 1) throw new Error('createGpuSeedEngines: no seeds');
   const acquired = opts.device ?? (await acquireDevice({ gpu: opts.gpu, adapter: opts.adapter }));
   if (!opts.device && acquired.adapterInfo.isSwiftShader) opts.notice?.('WebGPU on SwiftShader (CPU Vulkan): correct but slow');
+  const group = new SeedGroup(acquired, !opts.device, seeds.length);
+  const members: GpuEngine[] = [];
   try {
-    return await GpuEngine.create(config, acquired, opts);
-  } catch (e) {
-    if (!opts.device) acquired.device.destroy();
-    throw e;
+    for (const [b, seed] of seeds.entries()) members.push(new GpuEngine({ ...config, seed }, acquired, opts, group, b));
+    const e = members[0];
+    if (seeds.length > 1) checkSeedLimits(config, seeds.length, e);
+    const variant = await chooseRolloutVariant(e, opts, config.numEnvs * seeds.length);
+    group.rollout = await GpuRollout.create(e.device, group.cache, e.env, e.layout, config, members.map((m) => m.paramsBuf), { ...opts, variant: variant.choice, seeds });
+    const kernels = await chooseLearnerKernels(e, opts);
+    for (const m of members) await m.build(variant.record, kernels);
+    const enc = e.device.createCommandEncoder({ label: 'init' });
+    group.rollout.encodeInit(enc);
+    e.device.queue.submit([enc.finish()]);
+    return members;
+  } catch (err) {
+    for (const m of members) m.dispose();
+    if (members.length === 0 && !opts.device) acquired.device.destroy();
+    throw err;
+  }
+}
+
+/**
+ * The seeds' rollout buffers hold every seed's envs: the largest must fit the device as one run of
+ * numEnvs × seeds envs would; the error names numEnvs with the limit per seed.
+ */
+function checkSeedLimits(config: Config, seeds: number, e: GpuEngine): void {
+  const row = workspaceRowFloats(e.layout, e.env.obsDim, e.env.actDim);
+  try {
+    checkLimits({ ...config, numEnvs: config.numEnvs * seeds, workspaceRow: row }, e.device, e.env, e.paramCount);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const m = /1 ≤ numEnvs ≤ (\d+)/.exec(err.allowed);
+    const per = m ? Math.floor(Number(m[1]) / seeds) : 0;
+    const allowed = per >= 1 ? `an integer 1 ≤ numEnvs ≤ ${per} with ${seeds} seeds batched at num-steps ${config.numSteps} on this device` : `fewer seeds or lower num-steps`;
+    throw new ConfigError('numEnvs', config.numEnvs, allowed, `invalid numEnvs: ${config.numEnvs} envs × ${seeds} seeds do not fit this device's largest GPU buffer (allowed: ${allowed})`);
+  }
+}
+
+/**
+ * The seeds of one createGpuSeedEngines call: the shared rollout (slot b = seed b) and pipeline cache,
+ * and the collect barrier. A member's collect() waits until every live member has asked; then one
+ * submit packs each θ, runs the rollout of all slots and reduces each slot's episode statistics. The
+ * learners are the members' own (their updates are their own submits). A disposed member leaves: its
+ * slot's envs still step (nobody reads them) and the others no longer wait for it; the last one to
+ * leave frees the rollout (and the device, when the group acquired it).
+ */
+export class SeedGroup {
+  rollout!: GpuRollout;
+  readonly cache: PipelineCache;
+  private readonly members: (GpuEngine | null)[];
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+
+  constructor(
+    readonly acquired: AcquiredDevice,
+    private readonly ownsDevice: boolean,
+    readonly size: number,
+  ) {
+    this.cache = new PipelineCache(acquired.device);
+    this.members = Array.from({ length: size }, () => null);
+  }
+
+  join(slot: number, m: GpuEngine): void {
+    this.members[slot] = m;
+  }
+
+  /** Resolves once slot's rollout (and every other live slot's) is submitted. */
+  collect(slot: number): Promise<void> {
+    const p = new Promise<void>((resolve, reject) => this.waiting.set(slot, { resolve, reject }));
+    this.maybeRun();
+    return p;
+  }
+
+  leave(slot: number): void {
+    if (!this.members[slot]) return;
+    this.members[slot] = null;
+    this.waiting.get(slot)?.reject(new Error('engine disposed while waiting for its rollout'));
+    this.waiting.delete(slot);
+    if (this.members.every((m) => m === null)) {
+      this.rollout?.destroy();
+      if (this.ownsDevice) this.acquired.device.destroy();
+      return;
+    }
+    this.maybeRun();
+  }
+
+  private maybeRun(): void {
+    const live = this.members.flatMap((m, b) => (m ? [b] : []));
+    if (this.waiting.size === 0 || !live.every((b) => this.waiting.has(b))) return;
+    const waiting = new Map(this.waiting);
+    this.waiting.clear();
+    try {
+      const d = this.acquired.device;
+      const dispatches0 = dispatchCounter.count;
+      const enc = d.createCommandEncoder({ label: 'collect' });
+      const profiled = this.size === 1 ? this.members[live[0]]! : undefined;
+      for (const b of live) this.members[b]!.encodeBeforeRollout(enc);
+      this.rollout.encodeCollect(enc, profiled?.stamps(), live);
+      profiled?.encodeProfileResolve(enc);
+      const n = dispatchCounter.count - dispatches0;
+      d.queue.submit([enc.finish()]);
+      for (const b of live) this.members[b]!.afterRollout(n);
+      for (const w of waiting.values()) w.resolve();
+    } catch (e) {
+      for (const w of waiting.values()) w.reject(e);
+    }
   }
 }
 
@@ -116,11 +228,11 @@ function tuneStoreFor(opts: GpuEngineOptions, mode: TuneMode): TuneStore | null 
 
 /**
  * The rollout kernel variant for this run (rollout.ts ROLLOUT_VARIANTS offered for the network): each
- * candidate runs a short rollout (the run's env count up to 4096, 16 steps) after a warm-up one, timed
+ * candidate runs a short rollout (the run's env count, all seeds', up to 4096, 16 steps) after a warm-up one, timed
  * from submit to the drained queue, median of 3; cached per adapter, network and env-count bucket
  * (autotune.ts). POLICYGRAD_ROLLOUT forces one; tuning 'off' takes the default variant.
  */
-async function chooseRolloutVariant(e: GpuEngine, opts: GpuEngineOptions): Promise<{ choice: RolloutVariant; record: KernelProfile['choices'][string] }> {
+async function chooseRolloutVariant(e: GpuEngine, opts: GpuEngineOptions, totalEnvs: number): Promise<{ choice: RolloutVariant; record: KernelProfile['choices'][string] }> {
   // the adapter's traits: on SwiftShader a large 'unrolled' kernel crashes the driver, so it is not offered there
   const info = e.acquired.adapterInfo;
   const offered = rolloutVariantsFor(e.layout, info);
@@ -131,7 +243,7 @@ async function chooseRolloutVariant(e: GpuEngine, opts: GpuEngineOptions): Promi
     return { choice: v, record: { choice: v, times: {}, cached: false } };
   }
   const c = e.config;
-  const envs = Math.min(c.numEnvs, 4096);
+  const envs = Math.min(totalEnvs, 4096);
   const key = tuneKey(e, 'rollout', `${e.env.name}|envs ${pow2Bucket(envs)}`);
   const store = tuneStoreFor(opts, mode);
   const probe = { ...c, numEnvs: envs, numSteps: 16 };
@@ -204,7 +316,10 @@ export class GpuEngine implements Engine {
   readonly paramsBuf: GPUBuffer;
   readonly adamM: GPUBuffer;
   readonly adamV: GPUBuffer;
+  /** the rollout of this engine's seed group (its slot: `slot`, `slotBufs`) */
   rollout!: GpuRollout;
+  /** this engine's part of the rollout buffers */
+  slotBufs!: SlotBuffers;
   learner!: GpuLearner;
   /** what an update does (engine core; setHyper rebuilds it) */
   plan: UpdatePlan;
@@ -222,7 +337,6 @@ export class GpuEngine implements Engine {
   private sumProg!: Program;
   private sumGroup!: GPUBindGroup;
   private readonly sumUniform: GPUBuffer;
-  private readonly ownsDevice: boolean;
   private query?: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer; labels: string[] };
   private readonly wantProfile: boolean;
   private profileMs: Record<string, number> = {};
@@ -243,16 +357,19 @@ export class GpuEngine implements Engine {
    */
   private rolloutPolicy: 'none' | 'params' | 'backup' = 'none';
 
-  private constructor(
+  /** Buffers and checks of the seed in `slot` of `group`; `build` finishes it once the group's rollout exists. */
+  constructor(
     config: Config,
     readonly acquired: AcquiredDevice,
     opts: GpuEngineOptions,
+    private readonly group: SeedGroup,
+    /** this engine's seed slot in the group's rollout */
+    readonly slot: number,
   ) {
     this.config = { ...config };
     this.device = acquired.device;
     this.where = acquired.adapterInfo.name;
-    this.ownsDevice = !opts.device;
-    this.cache = new PipelineCache(this.device);
+    this.cache = group.cache;
     this.env = makeEnv(config.env);
     this.layout = netLayout(netSpecFor(this.env, config));
     this.paramCount = this.layout.total;
@@ -276,22 +393,24 @@ export class GpuEngine implements Engine {
     this.sums = d.createBuffer({ label: 'target sums', size: ENGINE_READBACK.size - EPISODE_STATS_BYTES, usage: S });
     this.sumUniform = d.createBuffer({ label: 'target sums uniforms', size: SUM_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     d.queue.writeBuffer(this.sumUniform, 0, new UniformWriter(SUM_PARAMS).set('count', config.numEnvs * config.numSteps).data);
-    this.wantProfile = Boolean(opts.profile && acquired.features.timestampQuery);
+    // per-kernel timing needs the rollout to itself: one seed only
+    this.wantProfile = Boolean(opts.profile && acquired.features.timestampQuery && group.size === 1);
     const N = config.numEnvs;
     this.startState = d.createBuffer({ label: 'rollout start state', size: Math.max(16, N * this.env.stateDim * 4), usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
     this.startStep = d.createBuffer({ label: 'rollout start step', size: Math.max(16, N * 4), usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    group.join(slot, this);
   }
 
-  static async create(config: Config, acquired: AcquiredDevice, opts: GpuEngineOptions): Promise<GpuEngine> {
-    const e = new GpuEngine(config, acquired, opts);
+  /** Finish the engine over its slot of the group's rollout with the kernels chosen for the group. */
+  async build(rolloutChoice: KernelProfile['choices'][string], kernels: KernelSet & { record: KernelProfile['choices'][string] }): Promise<void> {
+    const e = this;
     const d = e.device;
-    const variant = await chooseRolloutVariant(e, opts);
-    e.choices.rollout = variant.record;
-    e.rollout = await GpuRollout.create(d, e.cache, e.env, e.layout, config, e.paramsBuf, { ...opts, variant: variant.choice });
-    const b = e.rollout.buffers;
+    const config = e.config;
+    e.choices.rollout = rolloutChoice;
+    e.rollout = e.group.rollout;
+    const b = (e.slotBufs = e.rollout.slotBuffers(e.slot));
     // Ψ, loss, epochs and critic targets as the CPU engine: the engine core's plan (src/backends/core.ts)
     const options = learnerOptionsFor(config);
-    const kernels = await chooseLearnerKernels(e, opts);
     e.choices.learner = kernels.record;
     e.learner = await GpuLearner.create({
       gemm: kernels.gemm,
@@ -340,10 +459,6 @@ export class GpuEngine implements Engine {
         labels: [],
       };
     }
-    const enc = d.createCommandEncoder({ label: 'init' });
-    e.rollout.encodeInit(enc);
-    d.queue.submit([enc.finish()]);
-    return e;
   }
 
   /** timestampWrites for the i-th profiled pass of this submit */
@@ -379,28 +494,43 @@ export class GpuEngine implements Engine {
     }
   }
 
+  /**
+   * One rollout of this seed's envs. With sibling seeds (createGpuSeedEngines) it waits until each live
+   * one has asked too: their rollouts are one dispatch (SeedGroup).
+   */
   async collect(): Promise<void> {
-    return this.guard(() => this.collectOnDevice());
+    return this.guard(async () => {
+      await this.group.collect(this.slot);
+      if (this.query) this.profileMs = await this.readProfile();
+    });
   }
 
-  private async collectOnDevice(): Promise<void> {
-    const d = this.device;
-    const dispatches0 = dispatchCounter.count;
-    const enc = d.createCommandEncoder({ label: 'collect' });
+  /** SeedGroup, before the rollout: keep this slot's env states and step indices as the rollout begins (for `trajectory`). */
+  encodeBeforeRollout(enc: GPUCommandEncoder): void {
     if (this.query) this.query.labels = [];
     const s = this.rollout.sizes;
-    enc.copyBufferToBuffer(this.rollout.buffers.envState, 0, this.startState, 0, s.envState);
-    enc.copyBufferToBuffer(this.rollout.buffers.stepCount, 0, this.startStep, 0, s.stepCount);
-    this.rollout.encodeCollect(enc, this.query ? this.stamp : undefined);
-    if (this.query) {
-      const n = this.query.labels.length;
-      enc.resolveQuerySet(this.query.set, 0, 2 * n, this.query.resolve, 0);
-      enc.copyBufferToBuffer(this.query.resolve, 0, this.query.read, 0, 2 * n * 8);
-    }
-    this.dispatches.collect = dispatchCounter.count - dispatches0;
-    d.queue.submit([enc.finish()]);
+    const at = this.slotBufs.at;
+    enc.copyBufferToBuffer(this.rollout.buffers.envState, at.envState, this.startState, 0, s.envState);
+    enc.copyBufferToBuffer(this.rollout.buffers.stepCount, at.stepCount, this.startStep, 0, s.stepCount);
+  }
+
+  /** SeedGroup: the profiled passes' timestamps (profiling: one seed only) */
+  stamps(): ((i: number, label: string) => GPUComputePassTimestampWrites | undefined) | undefined {
+    return this.query ? this.stamp : undefined;
+  }
+
+  /** SeedGroup, after the rollout passes: resolve the profile's timestamps. */
+  encodeProfileResolve(enc: GPUCommandEncoder): void {
+    if (!this.query) return;
+    const n = this.query.labels.length;
+    enc.resolveQuerySet(this.query.set, 0, 2 * n, this.query.resolve, 0);
+    enc.copyBufferToBuffer(this.query.resolve, 0, this.query.read, 0, 2 * n * 8);
+  }
+
+  /** SeedGroup, once the rollout is submitted (`dispatches` recorded in its submit). */
+  afterRollout(dispatches: number): void {
+    this.dispatches.collect = dispatches;
     this.rolloutPolicy = 'params';
-    if (this.query) this.profileMs = await this.readProfile();
     this.envSteps += this.config.numEnvs * this.config.numSteps;
     this.collected = true;
   }
@@ -469,7 +599,7 @@ export class GpuEngine implements Engine {
     const pass = enc.beginComputePass({ label: 'target sums' });
     this.sumProg.dispatch(pass, this.sumGroup, 1);
     pass.end();
-    enc.copyBufferToBuffer(this.rollout.buffers.stats, 0, this.staging, 0, EPISODE_STATS_BYTES);
+    enc.copyBufferToBuffer(this.rollout.buffers.stats, this.slotBufs.at.stats, this.staging, 0, EPISODE_STATS_BYTES);
     enc.copyBufferToBuffer(this.sums, 0, this.staging, EPISODE_STATS_BYTES, ENGINE_READBACK.size - EPISODE_STATS_BYTES);
     this.dispatches.update = dispatchCounter.count - dispatches0;
     d.queue.submit([enc.finish()]);
@@ -528,11 +658,11 @@ export class GpuEngine implements Engine {
     return { groups: G, envSteps: N * this.config.numSteps, direction: r.direction, reference, estimators };
   }
 
-  private async read(buf: GPUBuffer, bytes = buf.size): Promise<ArrayBuffer> {
+  private async read(buf: GPUBuffer, bytes = buf.size, offset = 0): Promise<ArrayBuffer> {
     const d = this.device;
     const staging = d.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const enc = d.createCommandEncoder();
-    enc.copyBufferToBuffer(buf, 0, staging, 0, bytes);
+    enc.copyBufferToBuffer(buf, offset, staging, 0, bytes);
     d.queue.submit([enc.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
     const out = staging.getMappedRange().slice(0);
@@ -563,6 +693,7 @@ export class GpuEngine implements Engine {
     const P = this.paramCount;
     const b = this.rollout.buffers;
     const s = this.rollout.sizes;
+    const at = this.slotBufs.at;
     // staging, in floats: obs [T][obsDim] | actions [T][actDim] | planes [4][T] | flags [T] (u32) | θ [P] | state0 | k0
     const oAct = T * obsDim;
     const oPlanes = oAct + T * actDim;
@@ -575,10 +706,10 @@ export class GpuEngine implements Engine {
     const enc = d.createCommandEncoder({ label: 'trajectory' });
     for (let t = 0; t < T; t++) {
       const i = t * N + e;
-      enc.copyBufferToBuffer(b.obs, i * obsDim * 4, staging, t * obsDim * 4, obsDim * 4);
-      enc.copyBufferToBuffer(b.actions, i * actDim * 4, staging, (oAct + t * actDim) * 4, actDim * 4);
-      TRAJ_PLANES.forEach((_, p) => enc.copyBufferToBuffer(b.traj, p * s.traj.strideBytes + i * 4, staging, (oPlanes + p * T + t) * 4, 4));
-      enc.copyBufferToBuffer(b.flags, i * 4, staging, (oFlags + t) * 4, 4);
+      enc.copyBufferToBuffer(b.obs, at.obs + i * obsDim * 4, staging, t * obsDim * 4, obsDim * 4);
+      enc.copyBufferToBuffer(b.actions, at.actions + i * actDim * 4, staging, (oAct + t * actDim) * 4, actDim * 4);
+      TRAJ_PLANES.forEach((_, p) => enc.copyBufferToBuffer(b.traj, at.traj + p * s.traj.strideBytes + i * 4, staging, (oPlanes + p * T + t) * 4, 4));
+      enc.copyBufferToBuffer(b.flags, at.flags + i * 4, staging, (oFlags + t) * 4, 4);
     }
     enc.copyBufferToBuffer(this.rolloutPolicy === 'params' ? this.paramsBuf : this.backup[0], 0, staging, oParams * 4, P * 4);
     enc.copyBufferToBuffer(this.startState, e * stateDim * 4, staging, oState * 4, stateDim * 4);
@@ -620,6 +751,7 @@ export class GpuEngine implements Engine {
   private async snapshotOnDevice(): Promise<EngineSnapshot> {
     const b = this.rollout.buffers;
     const s = this.rollout.sizes;
+    const at = this.slotBufs.at;
     return {
       update: this.updates,
       envSteps: this.envSteps,
@@ -631,9 +763,9 @@ export class GpuEngine implements Engine {
       // envStep [N] u32, epReturn [N] f64 (running return), epLength [N] u32 (the state's step count)
       state: portableState(
         this.env.stateDim,
-        new Float32Array(await this.read(b.envState, s.envState)),
-        new Uint32Array(await this.read(b.stepCount, s.stepCount)),
-        new Float32Array(await this.read(b.episode, s.episode)),
+        new Float32Array(await this.read(b.envState, s.envState, at.envState)),
+        new Uint32Array(await this.read(b.stepCount, s.stepCount, at.stepCount)),
+        new Float32Array(await this.read(b.episode, s.episode, at.episode)),
       ),
       scalars: { ...this.baseline.state() },
     };
@@ -656,9 +788,10 @@ export class GpuEngine implements Engine {
     q.writeBuffer(this.paramsBuf, 0, snap.params as Float32Array<ArrayBuffer>);
     q.writeBuffer(this.adamM, 0, snap.adamM as Float32Array<ArrayBuffer>);
     q.writeBuffer(this.adamV, 0, snap.adamV as Float32Array<ArrayBuffer>);
-    q.writeBuffer(b.envState, 0, envState as Float32Array<ArrayBuffer>);
-    q.writeBuffer(b.stepCount, 0, envStep as Uint32Array<ArrayBuffer>);
-    q.writeBuffer(b.episode, 0, episode as Float32Array<ArrayBuffer>);
+    const at = this.slotBufs.at;
+    q.writeBuffer(b.envState, at.envState, envState as Float32Array<ArrayBuffer>);
+    q.writeBuffer(b.stepCount, at.stepCount, envStep as Uint32Array<ArrayBuffer>);
+    q.writeBuffer(b.episode, at.episode, episode as Float32Array<ArrayBuffer>);
     this.learner.setAdamStep(snap.adamT);
     this.adamT = snap.adamT;
     this.updates = snap.update;
@@ -669,17 +802,18 @@ export class GpuEngine implements Engine {
   }
 
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
     for (const b of [...this.backup, this.startState, this.startStep]) b.destroy();
-    this.rollout.destroy();
-    this.learner.destroy();
+    this.learner?.destroy();
     for (const b of [this.paramsBuf, this.adamM, this.adamV, this.staging, this.sums, this.sumUniform]) b.destroy();
     if (this.query) {
       this.query.set.destroy();
       this.query.resolve.destroy();
       this.query.read.destroy();
     }
-    if (this.ownsDevice) this.device.destroy();
+    // the last engine of the group frees the rollout, and the device when the group acquired it
+    this.group.leave(this.slot);
   }
 }
 

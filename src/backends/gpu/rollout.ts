@@ -14,7 +14,11 @@
  * The whole rollout is one dispatch unless `stepsPerDispatch` splits it (t_begin / t_end chunks; kept
  * for drivers with a dispatch watchdog, and exercised by the parity tests).
  *
- * Buffer contract (time-major [T][N], index t·N + e; see dispatch.ts `rolloutSizes`):
+ * Seeds (`seeds`, one θ buffer each): S seed slots run in the same dispatches, slot b = workgroup_id.z
+ * with its own θ, RNG seed and N envs; each buffer below holds S blocks (slotStrides: 256-byte aligned,
+ * so `slotBuffers(b)` can bind slot b's [T][N] blocks for that seed's learner). One seed: one block.
+ *
+ * Buffer contract per slot (time-major [T][N], index t·N + e; see dispatch.ts `rolloutSizes`):
  *   obs [T][N][obsDim] f32 · actions [T][N][actDim] f32 (discrete: the index as a float)
  *   traj: one buffer with four f32 planes [T][N] at 256-byte aligned offsets, exposed as bindings
  *         logp, values, rewards, nextValues (GPUBufferBinding: {buffer, offset, size})
@@ -52,10 +56,14 @@ export const ROLLOUT_PARAMS = new StructLayout([
   ['num_steps', 'u32'],
   ['t_begin', 'u32'],
   ['t_end', 'u32'],
-  ['seed', 'u32'],
   ['traj_stride', 'u32'],
   ['reset_stats', 'u32'],
+  ['obs_block', 'u32'],
+  ['act_block', 'u32'],
+  ['traj_block', 'u32'],
+  ['flags_block', 'u32'],
   ['pad0', 'u32'],
+  ['pad1', 'u32'],
 ]);
 export const STATS_PARAMS = new StructLayout([['num_envs', 'u32']]);
 export const PACK_PARAMS = new StructLayout([
@@ -75,6 +83,7 @@ const ROLLOUT_BINDINGS: readonly NamedBinding[] = [
   { name: 'actions', kind: 'storage' },
   { name: 'traj', kind: 'storage' },
   { name: 'flags', kind: 'storage' },
+  { name: 'seeds', kind: 'read-only-storage' },
 ];
 
 /**
@@ -135,6 +144,8 @@ export interface RolloutAdapterTraits {
 // SwiftShader, or an adapter not described (no info: the cautious choice, see rolloutVariantsFor)
 const isSwiftShader = (info?: RolloutAdapterTraits): boolean =>
   !info || /swiftshader/i.test(`${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`);
+// Mesa's lavapipe (llvmpipe)
+const isLlvmpipe = (info?: RolloutAdapterTraits): boolean => !!info && /llvmpipe|lavapipe/i.test(`${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`);
 
 /**
  * 4×4 weight blocks (W and b, actor + critic: Σ out4·(in4 + 1)) up to which 'unrolled' is offered.
@@ -147,6 +158,13 @@ export const UNROLL_MAX_BLOCKS = 700;
  * from 32-32 on it is several times slower, and 64-64 crashes the process (segfault in the driver).
  */
 export const UNROLL_MAX_BLOCKS_SWIFTSHADER = 96;
+/**
+ * The same on lavapipe: none. Compiled afresh (Mesa's on-disk shader cache empty, or a changed kernel),
+ * the 'unrolled' rollout took 61–70 s to compile at 16-16 (66 blocks), more than 200 s at 32-32, and at
+ * 64-64 ran past 16 GB of memory (measured 2026-12-01; the 'loop' kernel of 64-64: 3.9 s). The fast
+ * 'unrolled' timings of earlier measurements came from kernels the cache already held.
+ */
+export const UNROLL_MAX_BLOCKS_LLVMPIPE = 0;
 
 /** 4×4 weight blocks of the packed actor + critic (W and b). */
 export function rolloutBlocks(layout: NetLayout): number {
@@ -162,7 +180,7 @@ export function rolloutBlocks(layout: NetLayout): number {
  */
 export function rolloutVariantsFor(layout: NetLayout, info?: RolloutAdapterTraits): RolloutVariant[] {
   const ss = isSwiftShader(info);
-  const unroll = rolloutBlocks(layout) <= (ss ? UNROLL_MAX_BLOCKS_SWIFTSHADER : UNROLL_MAX_BLOCKS);
+  const unroll = rolloutBlocks(layout) <= (ss ? UNROLL_MAX_BLOCKS_SWIFTSHADER : isLlvmpipe(info) ? UNROLL_MAX_BLOCKS_LLVMPIPE : UNROLL_MAX_BLOCKS);
   const order: RolloutVariant[] = ss ? ['loop', 'unrolled'] : ['unrolled', 'loop'];
   return order.filter((v) => v !== 'unrolled' || unroll);
 }
@@ -186,7 +204,7 @@ export function defaultRolloutVariant(layout: NetLayout, info?: RolloutAdapterTr
  * WGSL of `net_critic(o) -> f32` and `net_actor(o, z)` for the 'unrolled' variant (pure): per dense
  * layer and output block o4, y = act(b + Σ_i4 M[o4, i4] · x[i4]) with two interleaved partial sums
  * (even / odd i4, for two independent FMA chains), M and b read from `packed` at constant block
- * indices (dispatch.ts `packedLayout`).
+ * indices (dispatch.ts `packedLayout`) past the seed slot's first block `pk` (rollout.wgsl: set per time step).
  */
 export function unrolledNetWgsl(layout: NetLayout): string {
   const pk = packedLayout(layout);
@@ -205,8 +223,8 @@ export function unrolledNetWgsl(layout: NetLayout): string {
       const last = li === layers.length - 1;
       const ys: string[] = [];
       for (let o4 = 0; o4 < l.out4; o4++) {
-        const madd = (i4: number, acc: string): string => `  s${i4 & 1} = ${acc} + packed[${l.wBlock + o4 * l.in4 + i4}u] * ${xs[i4]};`;
-        out.push(madd(0, `packed[${l.bBlock + o4}u][0]`));
+        const madd = (i4: number, acc: string): string => `  s${i4 & 1} = ${acc} + packed[pk + ${l.wBlock + o4 * l.in4 + i4}u] * ${xs[i4]};`;
+        out.push(madd(0, `packed[pk + ${l.bBlock + o4}u][0]`));
         out.push(l.in4 > 1 ? madd(1, 'vec4<f32>(0.0)') : '  s1 = vec4<f32>(0.0);');
         for (let i4 = 2; i4 < l.in4; i4++) out.push(madd(i4, `s${i4 & 1}`));
         const y = `${p}${li + 1}_${o4}`;
@@ -245,7 +263,7 @@ export interface GpuRolloutOptions {
   variant?: RolloutVariant;
 }
 
-/** The rollout buffers the learner reads (see the file comment). */
+/** The rollout buffers the learner reads (see the file comment): whole buffers, every seed slot. */
 export interface RolloutBuffers {
   obs: GPUBuffer;
   actions: GPUBuffer;
@@ -261,24 +279,58 @@ export interface RolloutBuffers {
   stats: GPUBuffer;
 }
 
+/**
+ * One seed slot's part of the rollout buffers: bindings of its [T][N] blocks for the learner, and the
+ * byte offsets of its envs' persistent state and its episode statistics (for copies).
+ */
+export interface SlotBuffers {
+  obs: GPUBufferBinding;
+  actions: GPUBufferBinding;
+  logp: GPUBufferBinding;
+  values: GPUBufferBinding;
+  rewards: GPUBufferBinding;
+  nextValues: GPUBufferBinding;
+  flags: GPUBufferBinding;
+  /** byte offsets of the slot's first env in envState, stepCount, episode; of its vec4 pair in stats */
+  at: { obs: number; actions: number; traj: number; flags: number; envState: number; stepCount: number; episode: number; stats: number };
+}
+
+/**
+ * Bytes between seed slots in each rollout buffer (pure; unit-tested): the time-major outputs and the
+ * packed weights are padded to BINDING_OFFSET_ALIGN so that each slot's block can be bound on its own
+ * (the learner of that seed binds it); the per-env state is contiguous across slots (env b·N + e).
+ */
+export function slotStrides(s: RolloutSizes, packedFloats: number): { obs: number; actions: number; traj: number; flags: number; packed: number } {
+  const a = (bytes: number) => alignTo(Math.max(bytes, 4), BINDING_OFFSET_ALIGN);
+  return { obs: a(s.obs), actions: a(s.actions), traj: a(s.traj.totalBytes), flags: a(s.flags), packed: a(packedFloats * 4) };
+}
+
 export class GpuRollout {
   readonly buffers: RolloutBuffers;
+  /** one seed slot's sizes (rolloutSizes of N envs) */
   readonly sizes: RolloutSizes;
   readonly packing: PackedLayout;
-  /** the packed weights the kernel reads (rebuilt from θ at the start of every collect) */
+  /** the packed weights the kernel reads, one block per seed slot (rebuilt from θ at the start of every collect) */
   readonly packed: GPUBuffer;
   private readonly packTableBuf: GPUBuffer;
   private readonly packUniform: GPUBuffer;
   private packProg!: Program;
-  private packGroup!: GPUBindGroup;
+  private packGroups: GPUBindGroup[] = [];
+  /** envs per seed slot */
   readonly N: number;
   readonly T: number;
+  /** seed slots S: the rollout runs S·N envs in one dispatch, slot b with θ = params[b] and RNG seed seeds[b] */
+  readonly slots: number;
+  readonly seeds: readonly number[];
+  /** bytes between slots (slotStrides) */
+  readonly strides: ReturnType<typeof slotStrides>;
   private readonly stepsPerDispatch: number;
   /** dispatches per rollout (numSteps split to bound each dispatch's length) */
   readonly chunks: number;
   /** one uniform slot per chunk (256-byte aligned) so one submit can hold every chunk */
   private readonly uniforms: GPUBuffer;
   private readonly statsUniform: GPUBuffer;
+  private readonly seedsBuf: GPUBuffer;
   private rolloutProg!: Program;
   private initProg!: Program;
   private statsProg!: Program;
@@ -290,48 +342,59 @@ export class GpuRollout {
   /** the kernel variant (ROLLOUT_VARIANTS) */
   readonly variant: RolloutVariant;
   private readonly writer = new UniformWriter(ROLLOUT_PARAMS);
+  /** θ of each seed slot (f32, layout.ts) */
+  readonly params: readonly GPUBuffer[];
 
   private constructor(
     readonly device: GPUDevice,
     readonly env: EnvDef,
     readonly layout: NetLayout,
     readonly config: Pick<Config, 'numEnvs' | 'numSteps' | 'seed'>,
-    readonly params: GPUBuffer,
-    opts: GpuRolloutOptions,
+    params: GPUBuffer | readonly GPUBuffer[],
+    opts: GpuRolloutOptions & { seeds?: readonly number[] },
   ) {
     this.N = config.numEnvs;
     this.T = config.numSteps;
+    this.params = Array.isArray(params) ? [...params] : [params as GPUBuffer];
+    this.seeds = opts.seeds ? [...opts.seeds] : [config.seed];
+    if (this.seeds.length !== this.params.length) throw new Error(`GPU rollout: ${this.seeds.length} seeds but ${this.params.length} parameter buffers`);
+    const S = (this.slots = this.seeds.length);
     this.stepsPerDispatch = Math.max(1, Math.min(opts.stepsPerDispatch ?? this.T, this.T));
     this.chunks = ceilDiv(this.T, this.stepsPerDispatch);
     const s = (this.sizes = rolloutSizes({ numSteps: this.T, numEnvs: this.N, obsDim: env.obsDim, actDim: env.actDim, stateDim: env.stateDim }));
+    this.packing = packedLayout(layout);
+    const st = (this.strides = slotStrides(s, this.packing.totalFloats));
     const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const mk = (label: string, size: number): GPUBuffer => device.createBuffer({ label, size: Math.max(16, alignTo(size, 4)), usage: STORAGE });
-    const traj = mk('rollout traj', s.traj.totalBytes);
+    // one slot: its exact size (no padding after the last block)
+    const many = (stride: number, last: number) => (S - 1) * stride + last;
+    const traj = mk('rollout traj', many(st.traj, s.traj.totalBytes));
     const plane = (p: TrajPlane): GPUBufferBinding => ({ buffer: traj, offset: TRAJ_PLANES.indexOf(p) * s.traj.strideBytes, size: s.traj.planeBytes });
     this.buffers = {
-      obs: mk('rollout obs', s.obs),
-      actions: mk('rollout actions', s.actions),
+      obs: mk('rollout obs', many(st.obs, s.obs)),
+      actions: mk('rollout actions', many(st.actions, s.actions)),
       traj,
       logp: plane('logp'),
       values: plane('values'),
       rewards: plane('rewards'),
       nextValues: plane('nextValues'),
-      flags: mk('rollout flags', s.flags),
-      envState: mk('env state', s.envState),
-      stepCount: mk('env step count', s.stepCount),
-      episode: mk('episode sums', s.episode),
-      stats: mk('episode stats', 32),
+      flags: mk('rollout flags', many(st.flags, s.flags)),
+      envState: mk('env state', S * s.envState),
+      stepCount: mk('env step count', S * s.stepCount),
+      episode: mk('episode sums', S * s.episode),
+      stats: mk('episode stats', S * 32),
     };
     this.uniforms = device.createBuffer({ label: 'rollout uniforms', size: this.slot * this.chunks, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.statsUniform = device.createBuffer({ label: 'stats uniforms', size: STATS_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(this.statsUniform, 0, new UniformWriter(STATS_PARAMS).set('num_envs', this.N).data);
+    this.seedsBuf = mk('rollout seeds', S * 4);
+    device.queue.writeBuffer(this.seedsBuf, 0, Uint32Array.from(this.seeds, (x) => x >>> 0));
     this.workgroupSize = opts.workgroupSize ?? 64;
     const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     const offered = rolloutVariantsFor(layout, info);
     this.variant = opts.variant ?? defaultRolloutVariant(layout, info);
     if (!offered.includes(this.variant)) throw new Error(`GPU rollout: variant ${this.variant} is not offered for this network (offered: ${offered.join(', ')})`);
-    this.packing = packedLayout(layout);
-    this.packed = mk('packed weights', this.packing.totalFloats * 4);
+    this.packed = mk('packed weights', S * st.packed);
     const table = packTable(this.packing);
     this.packTableBuf = mk('pack table', table.byteLength);
     device.queue.writeBuffer(this.packTableBuf, 0, table as Uint32Array<ArrayBuffer>);
@@ -340,19 +403,41 @@ export class GpuRollout {
     device.queue.writeBuffer(this.packUniform, 0, new UniformWriter(PACK_PARAMS).setAll({ total: pk.totalFloats, theta_len: pk.thetaLen, theta_len16: pk.thetaLen16, num_layers: pk.layers.length }).data);
   }
 
-  /** Build the buffers and compile (or fetch) the three pipelines. `params` is θ (f32, layout.ts). */
+  /**
+   * Build the buffers and compile (or fetch) the pipelines. `params` is θ (f32, layout.ts): one buffer,
+   * or one per seed slot with `opts.seeds` (the RNG seed of each slot; default [config.seed]).
+   */
   static async create(
     device: GPUDevice,
     cache: PipelineCache,
     env: EnvDef,
     layout: NetLayout,
     config: Pick<Config, 'numEnvs' | 'numSteps' | 'seed'>,
-    params: GPUBuffer,
-    opts: GpuRolloutOptions = {},
+    params: GPUBuffer | readonly GPUBuffer[],
+    opts: GpuRolloutOptions & { seeds?: readonly number[] } = {},
   ): Promise<GpuRollout> {
     const r = new GpuRollout(device, env, layout, config, params, opts);
     await r.build(cache);
     return r;
+  }
+
+  /** Seed slot b's part of the buffers (SlotBuffers). */
+  slotBuffers(b: number): SlotBuffers {
+    if (!Number.isInteger(b) || b < 0 || b >= this.slots) throw new Error(`GPU rollout: no seed slot ${b} (slots 0–${this.slots - 1})`);
+    const s = this.sizes;
+    const st = this.strides;
+    const bb = this.buffers;
+    const plane = (p: TrajPlane): GPUBufferBinding => ({ buffer: bb.traj, offset: b * st.traj + TRAJ_PLANES.indexOf(p) * s.traj.strideBytes, size: s.traj.planeBytes });
+    return {
+      obs: { buffer: bb.obs, offset: b * st.obs, size: Math.max(4, s.obs) },
+      actions: { buffer: bb.actions, offset: b * st.actions, size: Math.max(4, s.actions) },
+      logp: plane('logp'),
+      values: plane('values'),
+      rewards: plane('rewards'),
+      nextValues: plane('nextValues'),
+      flags: { buffer: bb.flags, offset: b * st.flags, size: Math.max(4, s.flags) },
+      at: { obs: b * st.obs, actions: b * st.actions, traj: b * st.traj, flags: b * st.flags, envState: b * s.envState, stepCount: b * s.stepCount, episode: b * s.episode, stats: b * 32 },
+    };
   }
 
   private async build(cache: PipelineCache): Promise<void> {
@@ -360,7 +445,8 @@ export class GpuRollout {
     const constants = { ...mod.constants, ...rolloutConstants(this.layout) };
     const spec = this.layout.spec;
     const keyParts = { env: this.env.name, head: spec.head.kind, activation: spec.activation, hidden: spec.hidden.join('x') };
-    const code = mod.code + rolloutCode + '\n' + rolloutNetWgsl(this.layout, this.variant);
+    // one seed slot's packed blocks (its binding stride, 256-byte aligned)
+    const code = `const PACKED_BLOCKS: u32 = ${this.strides.packed / 64}u;\n` + mod.code + rolloutCode + '\n' + rolloutNetWgsl(this.layout, this.variant);
     const desc = (entryPoint: string) => ({ name: `rollout:${entryPoint}`, code, entryPoint, bindings: ROLLOUT_BINDINGS, constants, keyParts: { ...keyParts, variant: this.variant }, workgroupSize: this.workgroupSize });
     [this.rolloutProg, this.initProg, this.statsProg, this.packProg] = await Promise.all([
       new Program(desc('rollout')).build(cache),
@@ -391,7 +477,10 @@ export class GpuRollout {
         workgroupSize: 64,
       }).build(cache),
     ]);
-    this.packGroup = this.packProg.bindGroup({ pp: this.packUniform, theta: this.params, table: this.packTableBuf, packed: this.packed });
+    const packedBytes = this.packing.totalFloats * 4;
+    this.packGroups = this.params.map((theta, b) =>
+      this.packProg.bindGroup({ pp: this.packUniform, theta, table: this.packTableBuf, packed: { buffer: this.packed, offset: b * this.strides.packed, size: packedBytes } }, `pack weights ${b}`),
+    );
     const b = this.buffers;
     const res = (slot: number) => ({
       ro: { buffer: this.uniforms, offset: slot * this.slot, size: ROLLOUT_PARAMS.size },
@@ -403,11 +492,13 @@ export class GpuRollout {
       actions: b.actions,
       traj: b.traj,
       flags: b.flags,
+      seeds: this.seedsBuf,
     });
     this.rolloutGroups = Array.from({ length: this.chunks }, (_, c) => this.rolloutProg.bindGroup(res(c), `rollout chunk ${c}`));
     this.initGroup = this.initProg.bindGroup(res(0), 'init envs');
     this.statsGroup = this.statsProg.bindGroup({ sp: this.statsUniform, episode: b.episode, stats: b.stats });
-    // chunk uniforms never change: write them once
+    // chunk uniforms never change: write them once (the blocks in elements: bytes / 4, packed in 4×4 blocks)
+    const st = this.strides;
     for (let c = 0; c < this.chunks; c++) {
       const t0 = c * this.stepsPerDispatch;
       this.writer.setAll({
@@ -415,38 +506,49 @@ export class GpuRollout {
         num_steps: this.T,
         t_begin: t0,
         t_end: Math.min(this.T, t0 + this.stepsPerDispatch),
-        seed: this.config.seed >>> 0,
         traj_stride: this.sizes.traj.strideElems,
         reset_stats: c === 0 ? 1 : 0,
+        obs_block: st.obs / 4,
+        act_block: st.actions / 4,
+        traj_block: st.traj / 4,
+        flags_block: st.flags / 4,
         pad0: 0,
+        pad1: 0,
       });
       this.device.queue.writeBuffer(this.uniforms, c * this.slot, this.writer.data);
     }
   }
 
-  /** First reset of every env (per-env step 0), zero step counters and episode sums. */
+  /** Workgroups of one dispatch over every slot's N envs (slot = z). */
+  private grid(prog: Program): [number, number, number] {
+    const [x, y] = prog.workgroups(this.N);
+    return [x, y, this.slots];
+  }
+
+  /** First reset of every env of every slot (per-env step 0), zero step counters and episode sums. */
   encodeInit(enc: GPUCommandEncoder): void {
     const pass = enc.beginComputePass({ label: 'init envs' });
-    this.initProg.dispatch(pass, this.initGroup, this.N);
+    this.initProg.dispatchGrid(pass, this.initGroup, this.grid(this.initProg));
     pass.end();
   }
 
   /**
-   * Pack θ, run one rollout of T steps for all N envs, then reduce the episode statistics into
-   * `buffers.stats`. `timestamps(i, label)` may supply timestampWrites for pass i (0 pack,
-   * 1 … chunks rollout, then stats).
+   * Pack θ of each slot in `pack` (default all; a slot whose θ is gone keeps its old block, and its envs'
+   * outputs are not read), run one rollout of T steps for all S·N envs in one dispatch (per chunk), then
+   * reduce each slot's episode statistics into `buffers.stats` (vec4 pair b at byte 32·b).
+   * `timestamps(i, label)` may supply timestampWrites for pass i (0 pack, 1 … chunks rollout, then stats).
    */
-  encodeCollect(enc: GPUCommandEncoder, timestamps?: (pass: number, label: string) => GPUComputePassTimestampWrites | undefined): void {
+  encodeCollect(enc: GPUCommandEncoder, timestamps?: (pass: number, label: string) => GPUComputePassTimestampWrites | undefined, pack?: readonly number[]): void {
     const pk = enc.beginComputePass({ label: 'pack weights', timestampWrites: timestamps?.(0, 'pack-weights') });
-    this.packProg.dispatch(pk, this.packGroup, this.packing.totalFloats);
+    for (const b of pack ?? this.packGroups.keys()) this.packProg.dispatch(pk, this.packGroups[b], this.packing.totalFloats);
     pk.end();
     for (let c = 0; c < this.chunks; c++) {
       const pass = enc.beginComputePass({ label: `rollout ${c}`, timestampWrites: timestamps?.(c + 1, 'rollout') });
-      this.rolloutProg.dispatch(pass, this.rolloutGroups[c], this.N);
+      this.rolloutProg.dispatchGrid(pass, this.rolloutGroups[c], this.grid(this.rolloutProg));
       pass.end();
     }
     const pass = enc.beginComputePass({ label: 'episode stats', timestampWrites: timestamps?.(this.chunks + 1, 'episode-stats') });
-    this.statsProg.dispatch(pass, this.statsGroup, 1);
+    this.statsProg.dispatchGrid(pass, this.statsGroup, [1, 1, this.slots]);
     pass.end();
   }
 
@@ -460,6 +562,7 @@ export class GpuRollout {
     for (const buf of [b.obs, b.actions, b.traj, b.flags, b.envState, b.stepCount, b.episode, b.stats]) buf.destroy();
     this.uniforms.destroy();
     this.statsUniform.destroy();
+    this.seedsBuf.destroy();
     this.packed.destroy();
     this.packTableBuf.destroy();
     this.packUniform.destroy();
