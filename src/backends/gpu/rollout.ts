@@ -8,9 +8,11 @@
  * 'unrolled' (`unrolledNetWgsl`: straight-line actor and critic for the network's shapes, weights read
  * at constant indices, activations in named vec4 values) or 'loop' (block loops over a private
  * activation array). `rolloutVariantsFor(layout, adapterInfo)` lists those offered, best guess first
- * (the default); every offered one is safe to time. On lavapipe (8-wide AVX2) 'unrolled' runs the
- * 64-64 CartPole rollout ≈ 3× faster per core than 'loop'; on SwiftShader 'loop' wins from 32-wide
- * layers on and 'unrolled' is offered only for tiny nets (64-64 crashes that driver's compiler).
+ * (the default); every offered one is safe to time. On lavapipe (8-wide AVX2) 'unrolled' ran the
+ * 64-64 CartPole rollout ≈ 3× faster per core than 'loop', but only from Mesa's shader cache: compiled
+ * afresh it takes minutes to gigabytes, so lavapipe is not offered it (UNROLL_MAX_BLOCKS_LLVMPIPE); on
+ * SwiftShader 'loop' wins from 32-wide layers on and 'unrolled' is offered only for tiny nets (64-64
+ * crashes that driver's compiler).
  * The whole rollout is one dispatch unless `stepsPerDispatch` splits it (t_begin / t_end chunks; kept
  * for drivers with a dispatch watchdog, and exercised by the parity tests).
  *
@@ -149,8 +151,8 @@ const isLlvmpipe = (info?: RolloutAdapterTraits): boolean => !!info && /llvmpipe
 
 /**
  * 4×4 weight blocks (W and b, actor + critic: Σ out4·(in4 + 1)) up to which 'unrolled' is offered.
- * 64-64 tanh CartPole has 642 and compiles in about a second on lavapipe; compile time grows much
- * faster than the code (128-128, ≈ 2 300 blocks, ran past 10 minutes in LLVM).
+ * 64-64 tanh CartPole has 642; compile time grows much faster than the code (128-128, ≈ 2 300 blocks,
+ * ran past 10 minutes in LLVM). On the CPU drivers there are lower limits (below).
  */
 export const UNROLL_MAX_BLOCKS = 700;
 /**
