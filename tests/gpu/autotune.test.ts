@@ -28,19 +28,25 @@ describe('autotuned learner kernels', () => {
     // the choice is the fastest measured candidate
     const best = Math.min(...Object.values(ca.times));
     expect(ca.times[ca.choice]).toBe(best);
-    // the rollout kernel too: every variant offered for the net timed, the fastest kept
+    // the rollout kernel too: every variant offered for the net timed, the fastest kept (SwiftShader
+    // offers two for 16-16; lavapipe only 'loop', which is then taken without measuring)
     const ra = a.lastProfile().choices.rollout;
     const variants = rolloutVariantsFor(a.layout, ctx.acquired.adapterInfo);
-    expect(variants.length).toBeGreaterThan(1);
-    expect(Object.keys(ra.times).sort()).toEqual([...variants].sort());
-    expect(ra.times[ra.choice]).toBe(Math.min(...Object.values(ra.times)));
     expect(a.rollout.variant).toBe(ra.choice);
-    expect([...store.map.values()].sort()).toEqual([ca.choice, ra.choice].sort());
+    const timedRollout = variants.length > 1;
+    if (timedRollout) {
+      expect(Object.keys(ra.times).sort()).toEqual([...variants].sort());
+      expect(ra.times[ra.choice]).toBe(Math.min(...Object.values(ra.times)));
+      expect([...store.map.values()].sort()).toEqual([ca.choice, ra.choice].sort());
+    } else {
+      expect(ra).toEqual({ choice: variants[0], times: {}, cached: false });
+      expect([...store.map.values()]).toEqual([ca.choice]);
+    }
     for (const k of store.map.keys()) expect(k).toContain(ctx.acquired.adapterInfo.name);
     // a second engine on the same adapter and shapes: the stored choice, nothing measured
     const b = await createGpuEngine(cfg, { device: ctx.acquired, tune: 'on', tuneStore: store });
     expect(b.lastProfile().choices.learner).toEqual({ choice: ca.choice, times: {}, cached: true });
-    expect(b.lastProfile().choices.rollout).toEqual({ choice: ra.choice, times: {}, cached: true });
+    expect(b.lastProfile().choices.rollout).toEqual({ choice: ra.choice, times: {}, cached: timedRollout });
     // and it trains bit for bit like the first (same kernels, same seed)
     await a.collect();
     await b.collect();
