@@ -293,7 +293,6 @@ async function trainSeeds(config: Config, flags: TrainFlags, seeds: readonly num
   };
   const saveResults = () => {
     if (!out || results.length === 0) return;
-    results.sort((a, b) => seeds.indexOf(a.seed) - seeds.indexOf(b.seed));
     writeAtomic(join(out, 'curve.csv'), seedRowsToCsv(results.map((r) => ({ seed: r.seed, rows: r.history }))));
     writeAtomic(join(out, 'summary.json'), JSON.stringify({ ...summaryOf(), ...(last ? runInfo(last) : {}), config }, null, 2) + '\n');
   };
@@ -341,6 +340,8 @@ async function trainSeeds(config: Config, flags: TrainFlags, seeds: readonly num
       // nothing trained is lost: this seed's last good state and every seed's results so far
       if (trainer.history.length > 0) {
         results.push({ seed, history: trainer.history, summary: trainer.summary(), reached });
+        // batched seeds finish in any order: keep the results in seed order
+        results.sort((a, b) => seeds.indexOf(a.seed) - seeds.indexOf(b.seed));
         await saveCheckpoint();
         saveResults();
       }
@@ -368,7 +369,6 @@ async function trainSeeds(config: Config, flags: TrainFlags, seeds: readonly num
   } finally {
     abort.dispose();
   }
-  results.sort((a, b) => seeds.indexOf(a.seed) - seeds.indexOf(b.seed));
   const line = { ...summaryOf(), backend: last?.engine.backend, adapter: last?.engine.where, setup_s: round(setup / 1000, 3), config };
   if (flags.json) process.stdout.write(JSON.stringify(line) + '\n');
   else {

@@ -232,7 +232,8 @@ export type EnvDims = Pick<EnvDef, 'obsDim' | 'stateDim' | 'actDim'>;
  * The config fields that size a run's buffers, and with `minibatches` and `workspaceRow` (floats per
  * row of the learner's widest workspace buffer: learn/layout.ts `workspaceRowFloats`) its minibatch workspace.
  */
-export type RunShape = Pick<Config, 'numEnvs' | 'numSteps' | 'varianceGroups'> & { minibatches?: number; workspaceRow?: number };
+/** `seeds`: seeds batched in one rollout (createGpuSeedEngines; default 1): its buffers hold every seed's envs. */
+export type RunShape = Pick<Config, 'numEnvs' | 'numSteps' | 'varianceGroups'> & { minibatches?: number; workspaceRow?: number; seeds?: number };
 
 export interface RunBufferSizes {
   /** largest single storage binding (bytes) */
@@ -251,16 +252,18 @@ export interface RunBufferSizes {
  *    variance gradients G·P (only when `varianceGroups` is used, counted always: it is the upper bound),
  *    and the minibatch workspace ⌈T·N / minibatches⌉ × its widest row (obs, a hidden layer, the head).
  *    The variance pass's whole-batch workspace is checked where it is built (GpuLearner.checkVarianceFits).
+ * With `seeds` batched, the rollout buffers hold seeds × numEnvs envs and each seed has its own learner.
  * All 4-byte elements.
  */
 export function runBufferSizes(config: RunShape, env: EnvDims, paramCount: number): RunBufferSizes {
-  const r = rolloutSizes({ numSteps: config.numSteps, numEnvs: config.numEnvs, obsDim: env.obsDim, actDim: env.actDim, stateDim: env.stateDim });
+  const seeds = config.seeds ?? 1;
+  const r = rolloutSizes({ numSteps: config.numSteps, numEnvs: config.numEnvs * seeds, obsDim: env.obsDim, actDim: env.actDim, stateDim: env.stateDim });
   const TN = config.numSteps * config.numEnvs;
   const learner = [TN * 4, TN * 4, paramCount * 4, paramCount * 4, paramCount * 4, paramCount * 4, config.varianceGroups * paramCount * 4];
   // the minibatch workspace: rows × the widest row (observations, a hidden layer, head outputs and their gradients)
   if (config.minibatches !== undefined && config.workspaceRow !== undefined) learner.push(Math.ceil(TN / config.minibatches) * config.workspaceRow * 4);
   const largest = Math.max(r.largestBinding, ...learner);
-  return { largestBinding: largest, largestBuffer: largest, total: r.total + learner.reduce((a, b) => a + b, 0) };
+  return { largestBinding: largest, largestBuffer: largest, total: r.total + seeds * learner.reduce((a, b) => a + b, 0) };
 }
 
 /**
@@ -287,6 +290,11 @@ export function checkLimits(
     else hi = mid - 1;
   }
   const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const seeds = config.seeds ?? 1;
+  if (seeds > 1) {
+    const allowed = lo >= 1 ? `an integer 1 ≤ numEnvs ≤ ${lo} with ${seeds} seeds batched at num-steps ${config.numSteps} on this device` : `fewer seeds or lower num-steps`;
+    throw new ConfigError('numEnvs', config.numEnvs, allowed, `invalid numEnvs: ${config.numEnvs} envs × ${seeds} seeds need a ${mib(sizes.largestBinding)} GPU buffer but this device allows ${mib(cap)} (allowed: ${allowed})`);
+  }
   const allowed = lo >= 1 ? `an integer 1 ≤ numEnvs ≤ ${lo} at num-steps ${config.numSteps} on this device` : `none at num-steps ${config.numSteps}: lower num-steps`;
   throw new ConfigError(
     'numEnvs',

@@ -22,7 +22,7 @@
  */
 import targetMeanCode from '../../../shaders/target_mean.wgsl?raw';
 import { numUpdatesOf, type Config } from '../../core/config';
-import { ConfigError, DeviceLostError, UserError } from '../../core/errors';
+import { DeviceLostError, UserError } from '../../core/errors';
 import type { Engine, EngineSnapshot, KernelProfile, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, Trajectory, UpdateStats, VarianceStats } from '../../core/types';
 import { makeEnv } from '../../envs';
 import { RunningMeanBaseline } from '../../estimators/baseline';
@@ -109,7 +109,6 @@ export async function createGpuSeedEngines(config: Config, seeds: readonly numbe
   try {
     for (const [b, seed] of seeds.entries()) members.push(new GpuEngine({ ...config, seed }, acquired, opts, group, b));
     const e = members[0];
-    if (seeds.length > 1) checkSeedLimits(config, seeds.length, e);
     const variant = await chooseRolloutVariant(e, opts, config.numEnvs * seeds.length);
     group.rollout = await GpuRollout.create(e.device, group.cache, e.env, e.layout, config, members.map((m) => m.paramsBuf), { ...opts, variant: variant.choice, seeds });
     const kernels = await chooseLearnerKernels(e, opts);
@@ -122,23 +121,6 @@ export async function createGpuSeedEngines(config: Config, seeds: readonly numbe
     for (const m of members) m.dispose();
     if (members.length === 0 && !opts.device) acquired.device.destroy();
     throw err;
-  }
-}
-
-/**
- * The seeds' rollout buffers hold every seed's envs: the largest must fit the device as one run of
- * numEnvs × seeds envs would; the error names numEnvs with the limit per seed.
- */
-function checkSeedLimits(config: Config, seeds: number, e: GpuEngine): void {
-  const row = workspaceRowFloats(e.layout, e.env.obsDim, e.env.actDim);
-  try {
-    checkLimits({ ...config, numEnvs: config.numEnvs * seeds, workspaceRow: row }, e.device, e.env, e.paramCount);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    const m = /1 ≤ numEnvs ≤ (\d+)/.exec(err.allowed);
-    const per = m ? Math.floor(Number(m[1]) / seeds) : 0;
-    const allowed = per >= 1 ? `an integer 1 ≤ numEnvs ≤ ${per} with ${seeds} seeds batched at num-steps ${config.numSteps} on this device` : `fewer seeds or lower num-steps`;
-    throw new ConfigError('numEnvs', config.numEnvs, allowed, `invalid numEnvs: ${config.numEnvs} envs × ${seeds} seeds do not fit this device's largest GPU buffer (allowed: ${allowed})`);
   }
 }
 
@@ -377,7 +359,8 @@ export class GpuEngine implements Engine {
     this.baseline = new RunningMeanBaseline(config.baselineDecay);
     this.plan = updatePlan(config);
     rolloutConstants(this.layout); // throws ConfigError on layers the kernel cannot hold
-    checkLimits({ ...config, workspaceRow: workspaceRowFloats(this.layout, this.env.obsDim, this.env.actDim) }, this.device, this.env, this.paramCount);
+    // the group's rollout holds every seed's envs: checked as one batch of group.size seeds
+    checkLimits({ ...config, seeds: group.size, workspaceRow: workspaceRowFloats(this.layout, this.env.obsDim, this.env.actDim) }, this.device, this.env, this.paramCount);
     const d = this.device;
     const S = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const P = this.paramCount;
