@@ -16,16 +16,18 @@
 // RNG seed and envs, and writes [T][N] blocks of its own at b·block in each output buffer. The time loop runs one critic evaluation per
 // iteration at ONE call site (V(o_t) when it is due — first step, after an auto-reset — else V(real o')
 // of the step just taken), then the actor and the env step when V(o_t) is known: drivers inline every
-// call, and a second critic call site would double the code of an unrolled net. Both variants run this
-// entry point; they differ only in the nets appended below.
+// call, and a second critic call site would double the code of an unrolled net. Every variant runs this
+// entry point; they differ only in the nets appended below (and UNIFORM_NETS before).
 // The nets are `net_critic(o) -> f32` and `net_actor(o, z)`, appended by rollout.ts per kernel variant
-// (ROLLOUT_VARIANTS): 'unrolled' — straight-line code generated for the network's shapes, activations
-// in named vec4 values, each 4×4 weight block read from `packed` at a constant index (dynamically
-// uniform: one scalar load broadcast to the SIMD lanes; no private array); 'loop' — `loop_critic` /
+// (ROLLOUT_VARIANTS) with `all_lanes(b)`: 'unrolled' — straight-line code generated for the network's
+// shapes, activations in named vec4 values, each 4×4 weight block read from `packed` at a constant index
+// (no private array); 'subgroup' — generated loops over output blocks, inputs in named vec4 values, each
+// weight block loaded once per subgroup (one float per lane) and handed to every lane by
+// subgroupBroadcast (UNIFORM_NETS: all lanes evaluate the nets together); 'loop' — `loop_critic` /
 // `loop_actor` below, loops over the blocks with activations in a private array of 2·MAX_WIDTH floats
-// (rollout.ts rejects wider layers, and more than MAX_HEAD actions). Both read the MLP as 4×4 blocks
+// (rollout.ts rejects wider layers, and more than MAX_HEAD actions). All read the MLP as 4×4 blocks
 // from the packed buffer (dispatch.ts `packedLayout`, rebuilt from θ by pack_weights.wgsl); network
-// shapes and block offsets arrive as `override` constants ('loop') or literals ('unrolled').
+// shapes and block offsets arrive as `override` constants ('loop') or literals (the generated ones).
 
 const MAX_WIDTH: u32 = 256u;
 const MAX4: u32 = MAX_WIDTH / 4u;
@@ -87,7 +89,9 @@ struct RolloutParams {
   act_block: u32,
   traj_block: u32,
   flags_block: u32,
-  pad0: u32,
+  // always 0: added to the bounds of loops that must stay loops (rollout.ts `subgroupNetWgsl`), which
+  // the compiler would otherwise unroll into straight-line code that takes minutes to compile
+  zero: u32,
   pad1: u32,
 }
 
@@ -118,11 +122,7 @@ const NO_RANGE = vec4<f32>(3.0e38, -3.0e38, 0.0, 0.0);
 
 // this invocation's seed slot (set at entry: workgroup_id.z, uniform across the workgroup)
 var<private> slot: u32;
-// The first block of the slot's weights, set again at every time step as slot·PACKED_BLOCKS + (t >> 31)
-// (the second term is 0: T < 2³¹) so that the compiler cannot hoist the weight loads out of the time
-// loop. Hoisted, the 642 block loads of a 64-64 'unrolled' net stay live across the whole loop, and
-// LLVM's register allocation on lavapipe ran for minutes into gigabytes (hidden until then by Mesa's
-// on-disk shader cache).
+// the first block of the slot's weights: slot·PACKED_BLOCKS (set at entry)
 var<private> pk: u32;
 
 fn layer_dim(l: u32) -> u32 {
@@ -305,9 +305,14 @@ fn init_envs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 
 @compute @workgroup_size(WG_SIZE)
 fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let e = thread_index(gid, nwg);
   let n = ro.num_envs;
-  if (e >= n) { return; }
+  // UNIFORM_NETS (a constant rollout.ts prepends; the 'subgroup' variant): the lanes of a subgroup share
+  // the nets' weight loads by broadcasts, so every lane must evaluate the nets together. Lanes past
+  // the last env then run as env n−1 (reads only: `live` is false and they store nothing), the actor is
+  // evaluated on every iteration, and the time loop ends when it has ended for every lane (`all_lanes`).
+  let live = thread_index(gid, nwg) < n;
+  if (!live && !UNIFORM_NETS) { return; }
+  let e = min(thread_index(gid, nwg), n - 1u);
   // seed slot b: its θ, its RNG seed, its envs (eg) and its blocks of the outputs
   let b = wid.z;
   slot = b;
@@ -342,7 +347,7 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     let vx = critic_value(x);
     var ready = true;
     if (pending) {
-      traj[tb + 3u * stride + t * n + e] = vx;
+      if (live) { traj[tb + 3u * stride + t * n + e] = vx; }
       t = t + 1u;
       pending = false;
       if (done) {
@@ -356,21 +361,25 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     } else {
       v = vx;
     }
-    if (t >= ro.t_end) { break; }
-    if (ready) {
+    let fin = t >= ro.t_end;
+    if (all_lanes(fin)) { break; }
+    if (UNIFORM_NETS) { actor_out(o, &z); }
+    if (ready && !fin) {
+      if (!UNIFORM_NETS) { actor_out(o, &z); }
       let i = t * n + e;
-      for (var j = 0u; j < ENV_OBS_DIM; j++) { obs_out[ob + i * ENV_OBS_DIM + j] = o[j]; }
-      traj[tb + stride + i] = v;
-      actor_out(o, &z);
       let smp = sample_action(&z, rng_uniform4(seed, PURPOSE_ACTION, e, k, 0u));
-      for (var j = 0u; j < ENV_ACT_DIM; j++) { act_out[ab + i * ENV_ACT_DIM + j] = smp.a[j]; }
-      traj[tb + i] = smp.logp;
       let len = s[ENV_STATE_DIM - 1u] + 1.0;
       var real_o = o;
       let r = env_step_autoreset(&s, smp.a, seed, e, k, &real_o);
       k = k + 1u;
-      traj[tb + 2u * stride + i] = r.reward;
-      flags[fb + i] = env_flags(r);
+      if (live) {
+        for (var j = 0u; j < ENV_OBS_DIM; j++) { obs_out[ob + i * ENV_OBS_DIM + j] = o[j]; }
+        traj[tb + stride + i] = v;
+        for (var j = 0u; j < ENV_ACT_DIM; j++) { act_out[ab + i * ENV_ACT_DIM + j] = smp.a[j]; }
+        traj[tb + i] = smp.logp;
+        traj[tb + 2u * stride + i] = r.reward;
+        flags[fb + i] = env_flags(r);
+      }
       ep.x = ep.x + r.reward;
       done = r.terminated || r.truncated;
       if (done) {
@@ -381,6 +390,7 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
       pending = true;
     }
   }
+  if (!live) { return; }
   for (var j = 0u; j < ENV_STATE_DIM; j++) { env_state[eg * ENV_STATE_DIM + j] = s[j]; }
   step_count[eg] = k;
   episode[2u * eg] = ep;

@@ -9,7 +9,7 @@ import { validateConfig } from '../../src/core/config';
 import { createGpuEngine } from '../../src/backends/gpu/engine';
 import { MemoryTuneStore } from '../../src/backends/gpu/autotune';
 import { kernelCandidates, kernelSetKey } from '../../src/backends/gpu/learn/tune';
-import { rolloutVariantsFor } from '../../src/backends/gpu/rollout';
+import { rolloutTraits, rolloutVariantsFor } from '../../src/backends/gpu/rollout';
 import { useGpu } from './helpers';
 
 const gpu = useGpu();
@@ -28,10 +28,10 @@ describe('autotuned learner kernels', () => {
     // the choice is the fastest measured candidate
     const best = Math.min(...Object.values(ca.times));
     expect(ca.times[ca.choice]).toBe(best);
-    // the rollout kernel too: every variant offered for the net timed, the fastest kept (SwiftShader
-    // offers two for 16-16; lavapipe only 'loop', which is then taken without measuring)
+    // the rollout kernel too: every variant offered for the net timed, the fastest kept (both CPU drivers
+    // offer 'loop' and 'subgroup', SwiftShader 'unrolled' too for 16-16; a single one is taken without measuring)
     const ra = a.lastProfile().choices.rollout;
-    const variants = rolloutVariantsFor(a.layout, ctx.acquired.adapterInfo);
+    const variants = rolloutVariantsFor(a.layout, rolloutTraits(ctx.device));
     expect(a.rollout.variant).toBe(ra.choice);
     const timedRollout = variants.length > 1;
     if (timedRollout) {

@@ -11,7 +11,7 @@ import { validateConfig } from '../../src/core/config';
 import { createCpuEngine } from '../../src/backends/cpu/engine';
 import { netLayout } from '../../src/policy/layout';
 import {
-  GpuRollout, ROLLOUT_VARIANTS, UNROLL_MAX_BLOCKS_SWIFTSHADER, rolloutBlocks, rolloutVariantsFor, unrolledNetWgsl,
+  GpuRollout, ROLLOUT_VARIANTS, UNROLL_MAX_BLOCKS_SWIFTSHADER, rolloutBlocks, rolloutTraits, rolloutVariantsFor, subgroupBlockLanes, subgroupNetWgsl, unrolledNetWgsl,
 } from '../../src/backends/gpu/rollout';
 import { readBack, storageBuffer, useGpu, withScopes } from './helpers';
 
@@ -39,6 +39,30 @@ describe('rollout variants offered', () => {
     expect(rolloutVariantsFor(huge, LVP)).toEqual(['loop']);
     for (const l of [small, big, huge]) for (const info of [SS, LVP]) expect(rolloutVariantsFor(l, info)).toContain('loop');
   });
+  it("offers 'subgroup' where the device has subgroups of 4 lanes or more (first on lavapipe), for MLPs", () => {
+    const tab = netLayout({ obsDim: 3, hidden: [], activation: 'tanh', head: { kind: 'tabular', nStates: 3, n: 2 } });
+    expect(rolloutVariantsFor(big, { ...LVP, subgroupLanes: 8 })).toEqual(['subgroup', 'loop']);
+    expect(rolloutVariantsFor(big, { ...SS, subgroupLanes: 4 })).toEqual(['loop', 'subgroup']);
+    expect(rolloutVariantsFor(small, { ...SS, subgroupLanes: 4 })).toEqual(['loop', 'subgroup', 'unrolled']);
+    expect(rolloutVariantsFor(big, { ...GPU, subgroupLanes: 32 })).toEqual(['unrolled', 'subgroup', 'loop']);
+    expect(rolloutVariantsFor(big, { ...GPU, subgroupLanes: 2 })).toEqual(['unrolled', 'loop']);
+    expect(rolloutVariantsFor(tab, { ...LVP, subgroupLanes: 8 })).toEqual(['loop']);
+    expect([1, 2, 4, 8, 16, 32, 64].map((n) => subgroupBlockLanes({ subgroupLanes: n }))).toEqual([0, 0, 4, 8, 16, 16, 16]);
+  });
+  it('subgroup nets: 16/G loads per block and lane, each float broadcast from its lane, loops kept loops', () => {
+    for (const G of [4, 8, 16]) {
+      const code = subgroupNetWgsl(big, G);
+      expect(code.match(/fn net_critic/g)).toHaveLength(1);
+      expect(code.match(/fn net_actor/g)).toHaveLength(1);
+      // the first hidden layer's bias block: 16/G loads, 4 floats broadcast from lanes 0–3
+      const loads = code.match(/let wb_\d+ = packed\[pk \+ \d+u \+ o4\]/g) ?? [];
+      expect(loads.length).toBe(2 * 3 * (16 / G));
+      expect(code).toContain('subgroupBroadcast(wb_0, 3u)');
+      expect(code).not.toContain(`subgroupBroadcast(wb_0, ${G}u)`);
+      expect(code).toMatch(/o4 < 16u \+ ro\.zero/);
+    }
+    expect(() => subgroupNetWgsl(big, 32)).toThrow(/4, 8 or 16/);
+  });
   it('generates one critic and one actor function with constant block indices into the seed slot weights', () => {
     const code = unrolledNetWgsl(small);
     expect(code.match(/fn net_critic/g)).toHaveLength(1);
@@ -62,7 +86,9 @@ describe.each(CASES)('every offered variant = CPU engine: cartpole hidden $hidde
     const cpu = createCpuEngine(cfg);
     await cpu.collect();
     const ro = cpu.rollout;
-    const offered = rolloutVariantsFor(cpu.layout, (d as { adapterInfo?: GPUAdapterInfo }).adapterInfo);
+    const offered = rolloutVariantsFor(cpu.layout, rolloutTraits(d));
+    // the subgroup variant wherever the device has subgroups of 4 lanes or more (both CPU drivers do)
+    if (subgroupBlockLanes(rolloutTraits(d)) > 0) expect(offered).toContain('subgroup');
     expect(offered.length).toBeGreaterThan(0);
     for (const variant of offered) {
       expect(ROLLOUT_VARIANTS).toContain(variant);

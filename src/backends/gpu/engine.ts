@@ -43,7 +43,7 @@ import { fallbackKernels, kernelCandidates, kernelSetKey, timeLearnerKernels, ty
 import { autotune, cachedChoice, defaultTuneStore, timeSubmit, tuneMode, type TuneMode, type TuneStore } from './autotune';
 import { PipelineCache } from './pipeline-cache';
 import { dispatchCounter, Program } from './program';
-import { GpuRollout, defaultRolloutVariant, rolloutConstants, rolloutVariantFromEnv, rolloutVariantsFor, type GpuRolloutOptions, type RolloutVariant, type SlotBuffers } from './rollout';
+import { GpuRollout, defaultRolloutVariant, rolloutConstants, rolloutTraits, rolloutVariantFromEnv, rolloutVariantsFor, type GpuRolloutOptions, type RolloutVariant, type SlotBuffers } from './rollout';
 
 export interface GpuEngineOptions extends GpuRolloutOptions {
   /** a WebGPU entry point (navigator.gpu, or create([]) of the 'webgpu' package) */
@@ -216,7 +216,7 @@ function tuneStoreFor(opts: GpuEngineOptions, mode: TuneMode): TuneStore | null 
  */
 async function chooseRolloutVariant(e: GpuEngine, opts: GpuEngineOptions, totalEnvs: number): Promise<{ choice: RolloutVariant; record: KernelProfile['choices'][string] }> {
   // the adapter's traits: on SwiftShader a large 'unrolled' kernel crashes the driver, so it is not offered there
-  const info = e.acquired.adapterInfo;
+  const info = rolloutTraits(e.device);
   const offered = rolloutVariantsFor(e.layout, info);
   const forced = rolloutVariantFromEnv();
   const mode = opts.tune ?? tuneMode();

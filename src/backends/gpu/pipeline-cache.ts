@@ -82,11 +82,20 @@ export class PipelineCache {
       entries: spec.bindings.map((type, i) => ({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
     });
     const module = device.createShaderModule({ label: spec.name, code: spec.code });
-    const pipeline = await device.createComputePipelineAsync({
-      label: spec.name,
-      layout: device.createPipelineLayout({ label: `${spec.name} pipeline layout`, bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: spec.entryPoint, constants: { ...spec.constants } },
-    });
+    let pipeline: GPUComputePipeline;
+    try {
+      pipeline = await device.createComputePipelineAsync({
+        label: spec.name,
+        layout: device.createPipelineLayout({ label: `${spec.name} pipeline layout`, bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: spec.entryPoint, constants: { ...spec.constants } },
+      });
+    } catch (err) {
+      // name the shader's own errors (line: message), not only "invalid ShaderModule"
+      const info = await module.getCompilationInfo?.().catch(() => undefined);
+      const msgs = (info?.messages ?? []).filter((m) => m.type === 'error').slice(0, 3).map((m) => `line ${m.lineNum}: ${m.message}`);
+      if (!msgs.length) throw err;
+      throw new Error(`${spec.name}: the shader does not compile: ${msgs.join('; ')}`, { cause: err });
+    }
     this.compiled++;
     return { pipeline, layout, key };
   }

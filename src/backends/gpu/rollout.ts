@@ -6,13 +6,14 @@
  *
  * Kernel variants (ROLLOUT_VARIANTS, option `variant`): the net code appended to rollout.wgsl —
  * 'unrolled' (`unrolledNetWgsl`: straight-line actor and critic for the network's shapes, weights read
- * at constant indices, activations in named vec4 values) or 'loop' (block loops over a private
- * activation array). `rolloutVariantsFor(layout, adapterInfo)` lists those offered, best guess first
- * (the default); every offered one is safe to time. On lavapipe (8-wide AVX2) 'unrolled' ran the
- * 64-64 CartPole rollout ≈ 3× faster per core than 'loop', but only from Mesa's shader cache: compiled
- * afresh it takes minutes to gigabytes, so lavapipe is not offered it (UNROLL_MAX_BLOCKS_LLVMPIPE); on
- * SwiftShader 'loop' wins from 32-wide layers on and 'unrolled' is offered only for tiny nets (64-64
- * crashes that driver's compiler).
+ * at constant indices, activations in named vec4 values), 'subgroup' (`subgroupNetWgsl`: loops over
+ * output blocks, each weight block loaded once per subgroup and broadcast to its lanes; needs
+ * subgroups of 4+ lanes) or 'loop' (block loops over a private activation array).
+ * `rolloutVariantsFor(layout, rolloutTraits(device))` lists those offered, best guess first (the
+ * default); every offered one is safe to time. On lavapipe (8-wide) 'subgroup' runs the 64-64 CartPole
+ * rollout ≈ 2.3× faster than 'loop'; 'unrolled' is not offered there: compiled afresh it takes minutes
+ * to gigabytes (UNROLL_MAX_BLOCKS_LLVMPIPE). On SwiftShader 'loop' wins from 32-wide layers on and
+ * 'unrolled' is offered only for tiny nets (64-64 crashes that driver's compiler).
  * The whole rollout is one dispatch unless `stepsPerDispatch` splits it (t_begin / t_end chunks; kept
  * for drivers with a dispatch watchdog, and exercised by the parity tests).
  *
@@ -64,7 +65,7 @@ export const ROLLOUT_PARAMS = new StructLayout([
   ['act_block', 'u32'],
   ['traj_block', 'u32'],
   ['flags_block', 'u32'],
-  ['pad0', 'u32'],
+  ['zero', 'u32'],
   ['pad1', 'u32'],
 ]);
 export const STATS_PARAMS = new StructLayout([['num_envs', 'u32']]);
@@ -130,17 +131,41 @@ export function rolloutConstants(layout: NetLayout): Record<string, number> {
  *    (`unrolledNetWgsl`): activations in named vec4 values, every weight block read at a constant index
  *    of `packed` (dynamically uniform: one scalar load broadcast to the SIMD lanes), no private array;
  *  - 'loop': loops over the 4×4 blocks with the activations in a dynamically indexed private array
- *    (any width up to ROLLOUT_MAX_WIDTH; small code).
+ *    (any width up to ROLLOUT_MAX_WIDTH; small code);
+ *  - 'subgroup': `subgroupNetWgsl`, with every lane of a subgroup evaluating the nets together
+ *    (rollout.wgsl UNIFORM_NETS).
  */
-export const ROLLOUT_VARIANTS = ['unrolled', 'loop'] as const;
+export const ROLLOUT_VARIANTS = ['unrolled', 'subgroup', 'loop'] as const;
 export type RolloutVariant = (typeof ROLLOUT_VARIANTS)[number];
 
-/** What the variant choice reads of the adapter (a GPUAdapterInfo, or device.adapterInfo). */
+/** What the variant choice reads of the adapter (`rolloutTraits(device)`; a GPUAdapterInfo will do, without subgroups). */
 export interface RolloutAdapterTraits {
   vendor?: string;
   architecture?: string;
   device?: string;
   description?: string;
+  /**
+   * Lanes the 'subgroup' variant shares weight loads across: the device's smallest subgroup size
+   * (GPUAdapterInfo.subgroupMinSize) when it has the 'subgroups' feature, else 0 (`rolloutTraits`).
+   */
+  subgroupLanes?: number;
+}
+
+/** The traits of a device for the variant choice: its adapter info and the lanes of its subgroups. */
+export function rolloutTraits(device: GPUDevice): RolloutAdapterTraits {
+  const info = (device as { adapterInfo?: GPUAdapterInfo & { subgroupMinSize?: number } }).adapterInfo;
+  const lanes = device.features.has('subgroups') ? (info?.subgroupMinSize ?? 0) : 0;
+  return { vendor: info?.vendor, architecture: info?.architecture, device: info?.device, description: info?.description, subgroupLanes: lanes };
+}
+
+/**
+ * Lanes per weight block load of the 'subgroup' variant: the subgroup size clamped to 16 (a 4×4 block
+ * has 16 floats), or 0 when subgroups are missing or narrower than 4 lanes (a power of two is assumed,
+ * as WebGPU's subgroup sizes are).
+ */
+export function subgroupBlockLanes(info?: RolloutAdapterTraits): number {
+  const n = info?.subgroupLanes ?? 0;
+  return n >= 4 ? Math.min(16, n) : 0;
 }
 
 // SwiftShader, or an adapter not described (no info: the cautious choice, see rolloutVariantsFor)
@@ -175,19 +200,22 @@ export function rolloutBlocks(layout: NetLayout): number {
 
 /**
  * The variants offered for a network on an adapter, in order of preference (the first is the
- * default): ['unrolled', 'loop'], except on SwiftShader ['loop', 'unrolled'], with 'unrolled' left out
- * above its block limit. Every offered variant is safe to time (autotune); tabular heads have no MLP,
- * so there every variant is the same kernel. Pass the adapter's info (`device.adapterInfo`): without it
- * the adapter is taken for SwiftShader, where a large 'unrolled' kernel crashes the driver.
+ * default): ['unrolled', 'subgroup', 'loop'], on lavapipe ['subgroup', 'loop'], on SwiftShader ['loop',
+ * 'subgroup', 'unrolled'], with 'unrolled' left out above its block limit and 'subgroup' without
+ * subgroups of 4+ lanes (`subgroupBlockLanes`) or an MLP. Every offered variant is safe to time
+ * (autotune); tabular heads have no MLP, so there every variant is the same kernel. Pass the device's
+ * traits (`rolloutTraits(device)`): without them the adapter is taken for SwiftShader, where a large
+ * 'unrolled' kernel crashes the driver.
  */
 export function rolloutVariantsFor(layout: NetLayout, info?: RolloutAdapterTraits): RolloutVariant[] {
   const ss = isSwiftShader(info);
   const unroll = rolloutBlocks(layout) <= (ss ? UNROLL_MAX_BLOCKS_SWIFTSHADER : isLlvmpipe(info) ? UNROLL_MAX_BLOCKS_LLVMPIPE : UNROLL_MAX_BLOCKS);
-  const order: RolloutVariant[] = ss ? ['loop', 'unrolled'] : ['unrolled', 'loop'];
-  return order.filter((v) => v !== 'unrolled' || unroll);
+  const order: RolloutVariant[] = ss ? ['loop', 'subgroup', 'unrolled'] : isLlvmpipe(info) ? ['subgroup', 'loop'] : ['unrolled', 'subgroup', 'loop'];
+  const sub = layout.actorLayers.length > 0 && subgroupBlockLanes(info) > 0;
+  return order.filter((v) => (v !== 'unrolled' || unroll) && (v !== 'subgroup' || sub));
 }
 
-/** POLICYGRAD_ROLLOUT=unrolled|loop in the environment (Node) forces a variant: for tests and A/B timings. */
+/** POLICYGRAD_ROLLOUT=unrolled|subgroup|loop in the environment (Node) forces a variant: for tests and A/B timings. */
 export function rolloutVariantFromEnv(): RolloutVariant | undefined {
   const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.POLICYGRAD_ROLLOUT;
   if (!v) return undefined;
@@ -250,10 +278,89 @@ export function unrolledNetWgsl(layout: NetLayout): string {
   return lines.join('\n');
 }
 
-/** The variant's `net_critic` / `net_actor` (appended to rollout.wgsl). */
-export function rolloutNetWgsl(layout: NetLayout, variant: RolloutVariant): string {
-  if (variant === 'unrolled' && layout.actorLayers.length) return unrolledNetWgsl(layout);
-  return 'fn net_critic(o: EnvObs) -> f32 { return loop_critic(o); }\nfn net_actor(o: EnvObs, z: ptr<function, HeadVec>) { loop_actor(o, z); }\n';
+/**
+ * WGSL of `net_critic(o) -> f32` and `net_actor(o, z)` for the 'subgroup' variant (pure), G lanes per
+ * weight block (`subgroupBlockLanes`: 4, 8 or 16). On a CPU driver a load inside a loop is a gather —
+ * one load per SIMD lane — even when every lane reads the same address, so a 4×4 block read as
+ * `mat4x4` costs 16 gathers for 16 multiply-adds. Here lane j of each group of G lanes loads float
+ * q·G + j of the block (16/G loads per lane) and `subgroupBroadcast` hands each float to every lane:
+ * 16/G gathers per block. Per dense layer, a loop over output blocks o4 whose body is the dot product of
+ * block row o4 with the layer's input, straight-line over the input blocks:
+ *   y = act(b[o4] + Σ_i4 M[o4, i4] · x[i4])      (the 'loop' variant's sum; M · x by columns)
+ * with the inputs in named vec4 values and each output collected into its own named value by
+ * `select(h, y, o4 == k)` (no private array: that would be a gather per read as well). The loop bound
+ * has `ro.zero` added so that the compiler keeps it a loop. Needs every lane of the subgroup at the call
+ * (rollout.wgsl UNIFORM_NETS, prepended with the `enable subgroups;` directive by rollout.ts).
+ */
+export function subgroupNetWgsl(layout: NetLayout, lanes: number): string {
+  if (![4, 8, 16].includes(lanes)) throw new Error(`subgroupNetWgsl: ${lanes} lanes per block (4, 8 or 16)`);
+  const G = lanes;
+  const Q = 16 / G;
+  const pk = packedLayout(layout);
+  const obsDim = layout.spec.obsDim;
+  // the 16 floats of block `blk` as vec4 columns, from the Q loads a<tag>_q
+  const loadBlock = (tag: string, blk: string, ind: string): string[] =>
+    Array.from({ length: Q }, (_, q) => `${ind}let w${tag}_${q} = packed[${blk}][(${q * G}u + sl) >> 2u][(${q * G}u + sl) & 3u];`);
+  const col = (tag: string, c: number): string => {
+    const f = (r: number) => { const k = 4 * c + r; return `subgroupBroadcast(w${tag}_${Math.floor(k / G)}, ${k % G}u)`; };
+    return `vec4<f32>(${f(0)}, ${f(1)}, ${f(2)}, ${f(3)})`;
+  };
+  const matvec = (tag: string, x: string): string => `${col(tag, 0)} * ${x}.x + ${col(tag, 1)} * ${x}.y + ${col(tag, 2)} * ${x}.z + ${col(tag, 3)} * ${x}.w`;
+  const gen = (net: 0 | 1): string[] => {
+    const layers = pk.layers.filter((l) => l.net === net);
+    const out: string[] = [];
+    const p = net === 0 ? 'a' : 'c';
+    let xs: string[] = [];
+    for (let i4 = 0; i4 < Math.ceil(obsDim / 4); i4++) {
+      const c = [0, 1, 2, 3].map((j) => (4 * i4 + j < obsDim ? `o[${4 * i4 + j}]` : '0.0'));
+      out.push(`  let ${p}0_${i4} = vec4<f32>(${c.join(', ')});`);
+      xs.push(`${p}0_${i4}`);
+    }
+    layers.forEach((l, li) => {
+      const last = li === layers.length - 1;
+      const ys = Array.from({ length: l.out4 }, (_, o4) => `${p}${li + 1}_${o4}`);
+      for (const y of ys) out.push(`  var ${y} = vec4<f32>(0.0);`);
+      out.push(`  for (var o4 = 0u; o4 < ${l.out4}u + ro.zero; o4++) {`);
+      out.push(...loadBlock('b', `pk + ${l.bBlock}u + o4`, '    '), `    var s = ${col('b', 0)};`);
+      out.push(`    let row = pk + ${l.wBlock}u + o4 * ${l.in4}u;`);
+      for (let i4 = 0; i4 < l.in4; i4++) {
+        out.push(...loadBlock(`${i4}`, `row + ${i4}u`, '    '), `    s = s + (${matvec(`${i4}`, xs[i4])});`);
+      }
+      out.push(`    let y = ${last ? 's' : 'activate(s)'};`);
+      ys.forEach((y, k) => out.push(`    ${y} = select(${y}, y, o4 == ${k}u);`));
+      out.push('  }');
+      xs = ys;
+    });
+    return out;
+  };
+  const lines = [`// generated by rollout.ts \`subgroupNetWgsl\` (${G} lanes per block)`, 'fn all_lanes(b: bool) -> bool { return subgroupAll(b); }'];
+  // this lane's index in its group of G (every lane is active where the nets run)
+  const lane = `subgroupExclusiveAdd(1u) & ${G - 1}u`;
+  lines.push('fn net_critic(o: EnvObs) -> f32 {', `  let sl = ${lane};`);
+  if (layout.criticLayers.length) lines.push(...gen(1), `  return c${layout.criticLayers.length}_0.x;`);
+  else lines.push('  return 0.0;');
+  lines.push('}', 'fn net_actor(o: EnvObs, z: ptr<function, HeadVec>) {', `  let sl = ${lane};`);
+  if (layout.actorLayers.length) {
+    lines.push(...gen(0));
+    const L = layout.actorLayers.length;
+    for (let k = 0; k < layout.headOutDim; k++) lines.push(`  (*z)[${k}] = a${L}_${k >> 2}[${k & 3}];`);
+  }
+  lines.push('}', '');
+  return lines.join('\n');
+}
+
+/**
+ * The variant's code around rollout.wgsl: `head` goes before it (the `enable` directive and the
+ * UNIFORM_NETS constant), `nets` after it (`net_critic`, `net_actor`, `all_lanes`).
+ */
+export function rolloutNetWgsl(layout: NetLayout, variant: RolloutVariant, info?: RolloutAdapterTraits): { head: string; nets: string } {
+  if (variant === 'subgroup' && layout.actorLayers.length) {
+    return { head: 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\nconst UNIFORM_NETS: bool = true;\n', nets: subgroupNetWgsl(layout, subgroupBlockLanes(info)) };
+  }
+  const head = 'const UNIFORM_NETS: bool = false;\n';
+  const lanes = 'fn all_lanes(b: bool) -> bool { return b; }\n';
+  if (variant === 'unrolled' && layout.actorLayers.length) return { head, nets: lanes + unrolledNetWgsl(layout) };
+  return { head, nets: lanes + 'fn net_critic(o: EnvObs) -> f32 { return loop_critic(o); }\nfn net_actor(o: EnvObs, z: ptr<function, HeadVec>) { loop_actor(o, z); }\n' };
 }
 
 export interface GpuRolloutOptions {
@@ -261,7 +368,7 @@ export interface GpuRolloutOptions {
   stepsPerDispatch?: number;
   /** lanes per workgroup (default 64) */
   workgroupSize?: number;
-  /** kernel variant (default `defaultRolloutVariant(layout, device.adapterInfo)`; one not offered is an error) */
+  /** kernel variant (default `defaultRolloutVariant(layout, rolloutTraits(device))`; one not offered is an error) */
   variant?: RolloutVariant;
 }
 
@@ -343,6 +450,7 @@ export class GpuRollout {
   private readonly workgroupSize: number;
   /** the kernel variant (ROLLOUT_VARIANTS) */
   readonly variant: RolloutVariant;
+  private readonly traits: RolloutAdapterTraits;
   private readonly writer = new UniformWriter(ROLLOUT_PARAMS);
   /** θ of each seed slot (f32, layout.ts) */
   readonly params: readonly GPUBuffer[];
@@ -392,7 +500,7 @@ export class GpuRollout {
     this.seedsBuf = mk('rollout seeds', S * 4);
     device.queue.writeBuffer(this.seedsBuf, 0, Uint32Array.from(this.seeds, (x) => x >>> 0));
     this.workgroupSize = opts.workgroupSize ?? 64;
-    const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const info = (this.traits = rolloutTraits(device));
     const offered = rolloutVariantsFor(layout, info);
     this.variant = opts.variant ?? defaultRolloutVariant(layout, info);
     if (!offered.includes(this.variant)) throw new Error(`GPU rollout: variant ${this.variant} is not offered for this network (offered: ${offered.join(', ')})`);
@@ -448,7 +556,8 @@ export class GpuRollout {
     const spec = this.layout.spec;
     const keyParts = { env: this.env.name, head: spec.head.kind, activation: spec.activation, hidden: spec.hidden.join('x') };
     // one seed slot's packed blocks (its binding stride, 256-byte aligned)
-    const code = `const PACKED_BLOCKS: u32 = ${this.strides.packed / 64}u;\n` + mod.code + rolloutCode + '\n' + rolloutNetWgsl(this.layout, this.variant);
+    const v = rolloutNetWgsl(this.layout, this.variant, this.traits);
+    const code = v.head + `const PACKED_BLOCKS: u32 = ${this.strides.packed / 64}u;\n` + mod.code + rolloutCode + '\n' + v.nets;
     const desc = (entryPoint: string) => ({ name: `rollout:${entryPoint}`, code, entryPoint, bindings: ROLLOUT_BINDINGS, constants, keyParts: { ...keyParts, variant: this.variant }, workgroupSize: this.workgroupSize });
     [this.rolloutProg, this.initProg, this.statsProg, this.packProg] = await Promise.all([
       new Program(desc('rollout')).build(cache),
@@ -514,7 +623,7 @@ export class GpuRollout {
         act_block: st.actions / 4,
         traj_block: st.traj / 4,
         flags_block: st.flags / 4,
-        pad0: 0,
+        zero: 0,
         pad1: 0,
       });
       this.device.queue.writeBuffer(this.uniforms, c * this.slot, this.writer.data);
