@@ -19,6 +19,11 @@
 //   through workgroup memory (RED_LEN = WG_SIZE·RB·CB/4 vec4) and written to
 //   dst[z·gradStride + W_OFF + idx(o, i)].
 // Out-of-range rows / columns are clamped for loading and skipped when storing.
+// SG (kernels.ts gemmWgLanesWgsl, composed before this file): 0 for 'wg'; 4, 8 or 16 for 'wgsub', where
+//   in main the weights B(k, n0 … n0+CB−1), the same for every lane of the workgroup, are loaded once per
+//   group of SG lanes — lane j loads column n0 + q·SG + j (q < ⌈CB/SG⌉) — and handed to every lane by
+//   subgroupBroadcast (`sg_cols`): on a CPU driver a load in a loop is a load per SIMD lane even at a
+//   uniform address. Every lane of the workgroup runs main's loop (no early exit but the uniform stop).
 
 override WG_SIZE: u32 = 64u;
 // rows per lane (modes 0, 1: 4 or 8) / block rows (mode 2: 4 or 8)
@@ -98,6 +103,12 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   let bb13 = bw + min(n0 + 13u, nl) * bn;
   let bb14 = bw + min(n0 + 14u, nl) * bn;
   let bb15 = bw + min(n0 + 15u, nl) * bn;
+  // SG > 0: this lane's column in each group of SG (clamped like the others)
+  let sl = sg_lane();
+  let sq0 = bw + min(n0 + sl, nl) * bn;
+  let sq1 = bw + min(n0 + SG + sl, nl) * bn;
+  let sq2 = bw + min(n0 + 2u * SG + sl, nl) * bn;
+  let sq3 = bw + min(n0 + 3u * SG + sl, nl) * bn;
 
   var c0_0 = vec4<f32>(0.0); var c0_1 = vec4<f32>(0.0); var c0_2 = vec4<f32>(0.0); var c0_3 = vec4<f32>(0.0);
   var c1_0 = vec4<f32>(0.0); var c1_1 = vec4<f32>(0.0); var c1_2 = vec4<f32>(0.0); var c1_3 = vec4<f32>(0.0);
@@ -111,14 +122,32 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   var ka = 0u;
   var kb = 0u;
   for (var k = 0u; k < K; k = k + 1u) {
-    let b0 = vec4<f32>(theta[bb0 + kb], theta[bb1 + kb], theta[bb2 + kb], theta[bb3 + kb]);
+    var b0: vec4<f32>;
     var b1 = vec4<f32>(0.0);
     var b2 = vec4<f32>(0.0);
     var b3 = vec4<f32>(0.0);
-    if (CB >= 8u) { b1 = vec4<f32>(theta[bb4 + kb], theta[bb5 + kb], theta[bb6 + kb], theta[bb7 + kb]); }
-    if (CB == 16u) {
-      b2 = vec4<f32>(theta[bb8 + kb], theta[bb9 + kb], theta[bb10 + kb], theta[bb11 + kb]);
-      b3 = vec4<f32>(theta[bb12 + kb], theta[bb13 + kb], theta[bb14 + kb], theta[bb15 + kb]);
+    if (SG > 0u) {
+      let t0 = theta[sq0 + kb];
+      var t1 = 0.0;
+      var t2 = 0.0;
+      var t3 = 0.0;
+      if (CB > SG) { t1 = theta[sq1 + kb]; }
+      if (CB > 2u * SG) {
+        t2 = theta[sq2 + kb];
+        t3 = theta[sq3 + kb];
+      }
+      let cols = sg_cols(t0, t1, t2, t3);
+      b0 = cols[0];
+      b1 = cols[1];
+      b2 = cols[2];
+      b3 = cols[3];
+    } else {
+      b0 = vec4<f32>(theta[bb0 + kb], theta[bb1 + kb], theta[bb2 + kb], theta[bb3 + kb]);
+      if (CB >= 8u) { b1 = vec4<f32>(theta[bb4 + kb], theta[bb5 + kb], theta[bb6 + kb], theta[bb7 + kb]); }
+      if (CB == 16u) {
+        b2 = vec4<f32>(theta[bb8 + kb], theta[bb9 + kb], theta[bb10 + kb], theta[bb11 + kb]);
+        b3 = vec4<f32>(theta[bb12 + kb], theta[bb13 + kb], theta[bb14 + kb], theta[bb15 + kb]);
+      }
     }
     let x0 = vec4<f32>(src0[ra0 + ka]);
     let x1 = vec4<f32>(src0[ra1 + ka]);

@@ -13,7 +13,7 @@ import { PhiloxStream, Purpose } from '../../src/core/rng';
 import { cpuUpdate, randomData, type LearnData } from './learn-reference';
 import { learnerBuffers, readBack, useGpu, withScopes, type GpuContext } from './helpers';
 import { hasQuadSubgroups, STATS_FLOATS, statIndex, type GemmVariant, type ReduceVariant } from '../../src/backends/gpu/learn/layout';
-import { resolveGemmVariant } from '../../src/backends/gpu/learn/kernels';
+import { gemmLanes, resolveGemmVariant } from '../../src/backends/gpu/learn/kernels';
 
 const gpu = useGpu();
 
@@ -33,6 +33,7 @@ const VARIANTS: Kernels[] = [
   { reductions: 'tree', gemm: 'tiled' },
   { reductions: 'serial', gemm: 'wg' },
   { reductions: 'tree', gemm: 'wg' },
+  { reductions: 'serial', gemm: 'wgsub' },
 ];
 
 const SPECS: Record<string, NetSpec> = {
@@ -91,6 +92,10 @@ async function setup(ctx: GpuContext, spec: NetSpec, o: LearnerOptions, seed: nu
   if (kernels.gemm === 'quad' && !hasQuadSubgroups(d.adapterInfo, d.features.has('subgroups'))) {
     expect(() => resolveGemmVariant(d, 'quad')).toThrow(/subgroups of exactly 4 lanes/);
     kernels = { ...kernels, gemm: 'simple' };
+  }
+  if (kernels.gemm === 'wgsub' && gemmLanes(d) === 0) {
+    expect(() => resolveGemmVariant(d, 'wgsub')).toThrow(/subgroups of 4 lanes or more/);
+    kernels = { ...kernels, gemm: 'wg' };
   }
   const buffers = learnerBuffers(d, data, theta);
   const head = spec.head;

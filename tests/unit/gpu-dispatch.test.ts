@@ -48,6 +48,7 @@ import {
   reduceVariantFor,
   sqPartialCount,
   workspaceRowFloats,
+  wgSubgroupLanes,
 } from '../../src/backends/gpu/learn/layout';
 import {
   AdvStatsProgram,
@@ -55,6 +56,7 @@ import {
   FinalizeProgram,
   GemmProgram,
   LEARN_WGSL,
+  gemmWgLanesWgsl,
   LossProgram,
   ReduceProgram,
   type GemmLayer,
@@ -359,6 +361,27 @@ describe('learner GEMM variants (quad or simple on SwiftShader, tiled elsewhere)
     expect(gemmVariantFor({ ...ss }, true)).toBe('simple');
     expect(gemmVariantFor({ vendor: 'nvidia', architecture: 'hopper', subgroupMinSize: 4, subgroupMaxSize: 4 }, true)).toBe('tiled');
   });
+  it("'wgsub': G lanes from the subgroup size, each weight of the block broadcast from the lane that loaded it", () => {
+    expect([0, 2, 4, 8, 16, 32, 64].map((n) => wgSubgroupLanes({ subgroupMinSize: n }, true))).toEqual([0, 0, 4, 8, 16, 16, 16]);
+    expect(wgSubgroupLanes({ subgroupMinSize: 8 }, false)).toBe(0);
+    // scalar k of the 16 block columns: lane k mod G of load ⌊k/G⌋
+    const g8 = gemmWgLanesWgsl(8);
+    expect(g8).toContain('const SG: u32 = 8u;');
+    expect(g8).toContain('vec4<f32>(subgroupBroadcast(t1, 4u), subgroupBroadcast(t1, 5u), subgroupBroadcast(t1, 6u), subgroupBroadcast(t1, 7u))');
+    expect(g8).not.toMatch(/subgroupBroadcast\(t[23]/);
+    expect(gemmWgLanesWgsl(4)).toContain('subgroupBroadcast(t3, 3u))');
+    expect(gemmWgLanesWgsl(16)).toContain('subgroupBroadcast(t0, 15u))');
+    expect(gemmWgLanesWgsl(16)).not.toMatch(/subgroupBroadcast\(t1/);
+    expect(gemmWgLanesWgsl(0)).toContain('const SG: u32 = 0u;');
+    expect(() => gemmWgLanesWgsl(32)).toThrow(/0, 4, 8 or 16/);
+    // the row modes get the lanes, the weight gradient (nothing shared) 'wg''s kernel
+    const fwd = new GemmProgram('forward', layer(64, 64), view, view, view, 'wgsub', 8);
+    expect(fwd.spec.code).toMatch(/^enable subgroups;/);
+    expect(fwd.spec.code).toContain('const SG: u32 = 8u;');
+    const wgrad = new GemmProgram('weightGrad', layer(64, 64), view, view, view, 'wgsub', 8);
+    expect(wgrad.spec.code).toBe(LEARN_WGSL.gemmWg);
+    expect(() => new GemmProgram('forward', layer(64, 64), view, view, view, 'wgsub', 0)).toThrow(/4, 8 or 16/);
+  });
   it('quad blocks take 16 columns when N > 8', () => {
     expect(gemmBlock(1 << 20, 64, true)).toEqual({ RB: 8, CB: 16 });
     expect(gemmBlock(1 << 20, 9, true)).toEqual({ RB: 8, CB: 16 });
@@ -612,7 +635,9 @@ describe("learner 'wg' GEMM, feature-major views and the kernel choice by timing
     try {
       delete process.env.POLICYGRAD_GEMM;
       delete process.env.POLICYGRAD_REDUCE;
-      expect(keys(dev({ subgroupMinSize: 8, subgroupMaxSize: 8 }, true))).toEqual(['wg/serial', 'wg/tree', 'simple/serial', 'simple/tree', 'tiled/serial', 'tiled/tree']);
+      expect(keys(dev({ subgroupMinSize: 8, subgroupMaxSize: 8 }, true))).toEqual(['wgsub/serial', 'wgsub/tree', 'wg/serial', 'wg/tree', 'simple/serial', 'simple/tree', 'tiled/serial', 'tiled/tree']);
+      expect(keys(dev({ subgroupMinSize: 8, subgroupMaxSize: 8 }, false))).not.toContain('wgsub/serial');
+      expect(keys(dev({ subgroupMinSize: 2, subgroupMaxSize: 2 }, true))).not.toContain('wgsub/serial');
       expect(keys(dev({ subgroupMinSize: 4, subgroupMaxSize: 4 }, true))).toContain('quad/serial');
       expect(keys(dev({ subgroupMinSize: 4, subgroupMaxSize: 4 }, false))).not.toContain('quad/serial');
       process.env.POLICYGRAD_GEMM = 'simple';

@@ -37,6 +37,7 @@ import {
   gemmWgShape,
   gemmVariantFor,
   hasQuadSubgroups,
+  wgSubgroupLanes,
   LOSS_ROWS_SERIAL,
   LOSS_ROWS_TREE,
   lossPartialCount,
@@ -69,7 +70,7 @@ export const LEARN_WGSL = {
   // directives first; the broadcasts run in whole quads (gemm_quads.wgsl says why), which the
   // uniformity analysis cannot prove
   gemmQuad: 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' + commonWgsl + gemmCommonWgsl + gemmQuadsWgsl + gemmSimpleWgsl,
-  gemmWg: commonWgsl + gemmCommonWgsl + gemmWgWgsl,
+  gemmWg: commonWgsl + gemmCommonWgsl + gemmWgLanesWgsl(0) + gemmWgWgsl,
   loss: commonWgsl + lossWgsl,
   colsum: commonWgsl + colsumWgsl,
   reduce: commonWgsl + reduceWgsl,
@@ -77,6 +78,44 @@ export const LEARN_WGSL = {
   adam: commonWgsl + adamWgsl,
   variance: commonWgsl + varianceWgsl,
 } as const;
+
+/**
+ * The piece of gemm_wg.wgsl that shares weight loads across subgroups (pure): SG (lanes per group: 0
+ * none — 'wg' —, 4, 8 or 16 — 'wgsub'), `sg_lane()` (this lane's index in its group of SG; every lane of
+ * the workgroup runs the row modes' loop, so the exclusive count of lanes is the index) and
+ * `sg_cols(t0, t1, t2, t3)`, the 16 block columns as 4 vec4, scalar k = lane k mod SG of t_⌊k/SG⌋.
+ */
+export function gemmWgLanesWgsl(lanes: number): string {
+  if (lanes === 0) {
+    return [
+      '// gemm_wg lanes (kernels.ts gemmWgLanesWgsl): no subgroups, every lane loads its own weights',
+      'const SG: u32 = 0u;',
+      'fn sg_lane() -> u32 { return 0u; }',
+      'fn sg_cols(t0: f32, t1: f32, t2: f32, t3: f32) -> mat4x4<f32> { return mat4x4<f32>(); }',
+      '',
+    ].join('\n');
+  }
+  if (![4, 8, 16].includes(lanes)) throw new Error(`gemmWgLanesWgsl: ${lanes} lanes (0, 4, 8 or 16)`);
+  const t = (k: number) => `subgroupBroadcast(t${Math.floor(k / lanes)}, ${k % lanes}u)`;
+  const col = (g: number) => `vec4<f32>(${[0, 1, 2, 3].map((r) => t(4 * g + r)).join(', ')})`;
+  const used = new Set(Array.from({ length: 16 }, (_, k) => Math.floor(k / lanes)));
+  const arg = (q: number) => `${used.has(q) ? '' : '_'}t${q}: f32`;
+  return [
+    `// gemm_wg lanes (kernels.ts gemmWgLanesWgsl): weight loads shared by subgroups of ${lanes}`,
+    `const SG: u32 = ${lanes}u;`,
+    `fn sg_lane() -> u32 { return subgroupExclusiveAdd(1u) & ${lanes - 1}u; }`,
+    `fn sg_cols(${[0, 1, 2, 3].map(arg).join(', ')}) -> mat4x4<f32> {`,
+    `  return mat4x4<f32>(${[0, 1, 2, 3].map(col).join(', ')});`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** gemm_wg.wgsl composed for `lanes` (0: 'wg'; else 'wgsub', with the subgroups directives first). */
+export function gemmWgCode(lanes: number): string {
+  if (lanes === 0) return LEARN_WGSL.gemmWg;
+  return 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' + commonWgsl + gemmCommonWgsl + gemmWgLanesWgsl(lanes) + gemmWgWgsl;
+}
 
 /** Reverse scan over time, one thread per env: aux[i] = (Ψ, target, log π_old, valid). */
 export class ScanProgram extends Program {
@@ -200,17 +239,25 @@ export function resolveGemmVariant(device: GPUDevice, requested?: GemmVariant): 
   const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   const subgroups = device.features.has('subgroups');
   const v = requested ?? gemmVariantFromEnv() ?? gemmVariantFor(info, subgroups);
+  if (v === 'wgsub' && gemmLanes(device) === 0) {
+    throw new Error(`GEMM variant 'wgsub' needs the subgroups feature with subgroups of 4 lanes or more; this device has ${subgroups ? `subgroups of ${info?.subgroupMinSize}–${info?.subgroupMaxSize} lanes` : 'no subgroups'}`);
+  }
   if (v === 'quad' && !hasQuadSubgroups(info, subgroups)) {
     throw new Error(`GEMM variant 'quad' needs the subgroups feature with subgroups of exactly 4 lanes; this device has ${device.features.has('subgroups') ? `subgroups of ${info?.subgroupMinSize}–${info?.subgroupMaxSize} lanes` : 'no subgroups'}`);
   }
   return v;
 }
 
-/** POLICYGRAD_GEMM=simple|quad|tiled|wg in the environment (Node) forces a variant: for tests and A/B timings. */
+/** Lanes of the 'wgsub' GEMM on `device` (layout.ts wgSubgroupLanes; 0: not available). */
+export function gemmLanes(device: GPUDevice): number {
+  return wgSubgroupLanes((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo, device.features.has('subgroups'));
+}
+
+/** POLICYGRAD_GEMM=simple|quad|tiled|wg|wgsub in the environment (Node) forces a variant: for tests and A/B timings. */
 export function gemmVariantFromEnv(): GemmVariant | undefined {
   const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.POLICYGRAD_GEMM;
   if (v === undefined || v === '') return undefined;
-  if (v !== 'simple' && v !== 'quad' && v !== 'tiled' && v !== 'wg') throw new Error(`POLICYGRAD_GEMM=${v}: expected 'simple', 'quad', 'tiled' or 'wg'`);
+  if (v !== 'simple' && v !== 'quad' && v !== 'tiled' && v !== 'wg' && v !== 'wgsub') throw new Error(`POLICYGRAD_GEMM=${v}: expected 'simple', 'quad', 'tiled', 'wg' or 'wgsub'`);
   return v;
 }
 
@@ -242,6 +289,8 @@ export class GemmProgram extends Program {
     readonly dst: MatrixView,
     /** the kernel variant (resolveGemmVariant picks the adapter's) */
     variant: GemmVariant = 'tiled',
+    /** 'wgsub': lanes sharing the weight loads (gemmLanes of the device) */
+    lanes = 0,
   ) {
     const M = mode === 'weightGrad' ? layer.outDim : 1 << 20;
     const N = mode === 'forward' ? layer.outDim : layer.inDim;
@@ -249,23 +298,25 @@ export class GemmProgram extends Program {
     const block = gemmBlock(M, N, v === 'quad');
     const tile = gemmTile(M, N);
     const wg = gemmWgShape(mode === 'weightGrad', M, N);
-    super(GemmProgram.desc(mode, layer, v, block, tile, wg));
+    if (v === 'wgsub' && ![4, 8, 16].includes(lanes)) throw new Error(`GEMM 'wgsub': ${lanes} lanes (4, 8 or 16)`);
+    super(GemmProgram.desc(mode, layer, v, block, tile, wg, v === 'wgsub' ? lanes : 0));
     this.variant = v;
     this.tile = tile;
     this.block = block;
     this.wg = wg;
   }
 
-  private static desc(mode: GemmMode, layer: GemmLayer, variant: GemmVariant, block: GemmBlock, tile: GemmTile, wg: GemmWgShape): ProgramDesc {
+  private static desc(mode: GemmMode, layer: GemmLayer, variant: GemmVariant, block: GemmBlock, tile: GemmTile, wg: GemmWgShape, lanes: number): ProgramDesc {
     const bindings = [U('params'), R('ctrl'), R('theta'), R('src0'), R('src1'), W('dst'), U('geom')];
-    if (variant === 'wg') {
+    if (variant === 'wg' || variant === 'wgsub') {
       return {
         name: `learn-gemm-${mode}`,
-        code: LEARN_WGSL.gemmWg,
+        // the weight gradient shares nothing across lanes: 'wg''s kernel
+        code: gemmWgCode(mode === 'weightGrad' ? 0 : lanes),
         entryPoint: mode === 'weightGrad' ? 'main_weight' : 'main',
         bindings,
         constants: { MODE: GEMM_MODE[mode], W_T: layer.wT, ACT: layer.act, RB: wg.RB, CB: wg.CB, RED_LEN: wg.RED_LEN },
-        keyParts: { variant },
+        keyParts: variant === 'wgsub' ? { variant, lanes } : { variant },
         workgroupSize: wg.WG,
       };
     }
@@ -330,7 +381,7 @@ export class GemmProgram extends Program {
   grid(rows: number, chunks: number): [number, number, number] {
     const l = this.layer;
     const N = this.mode === 'forward' ? l.outDim : l.inDim;
-    if (this.variant === 'wg') {
+    if (this.variant === 'wg' || this.variant === 'wgsub') {
       const w = this.mode === 'weightGrad';
       return gemmWgGrid(w, w ? l.outDim : rows, N, this.wg, chunks);
     }

@@ -252,12 +252,26 @@ export function gemmTile(M: number, N: number): GemmTile {
  *    workgroup-uniform addresses; each lane holds 8 rows × 16 columns, the lanes of a subgroup take
  *    consecutive rows, and the learner keeps the minibatch's activations feature-major for it
  *    (consecutive rows at consecutive addresses). Weight gradients: each lane sums its rows of the chunk
- *    in registers, the lanes are summed in workgroup memory. For SIMD CPU drivers (lavapipe) and GPUs.
+ *    in registers, the lanes are summed in workgroup memory. For SIMD CPU drivers (lavapipe) and GPUs;
+ *  - 'wgsub'  (gemm_wg.wgsl + subgroup broadcasts, `wgSubgroupLanes`): 'wg' where, in the row modes,
+ *    lane j of each group of G lanes loads column n0 + q·G + j of the block's weights and
+ *    subgroupBroadcast hands it to the others: ⌈CB/G⌉ loads per lane and k instead of CB. On a CPU driver
+ *    a load inside a loop is one load per SIMD lane even at a uniform address (lavapipe: forward ≈ 1.25×,
+ *    input gradient ≈ 1.45× 'wg' on the 64-64 net at 4096 envs). The weight gradient is 'wg''s.
  */
-export type GemmVariant = 'simple' | 'quad' | 'tiled' | 'wg';
+export type GemmVariant = 'simple' | 'quad' | 'tiled' | 'wg' | 'wgsub';
 
 /** Every GEMM variant, in the order the tuner tries them. */
-export const GEMM_VARIANTS: readonly GemmVariant[] = ['wg', 'simple', 'quad', 'tiled'];
+export const GEMM_VARIANTS: readonly GemmVariant[] = ['wgsub', 'wg', 'simple', 'quad', 'tiled'];
+
+/**
+ * Lanes that share the weight loads of the 'wgsub' GEMM: the device's smallest subgroup size clamped to
+ * 16, or 0 (no 'wgsub') without the subgroups feature or with subgroups narrower than 4 lanes.
+ */
+export function wgSubgroupLanes(info: AdapterTraits | undefined, subgroups: boolean): number {
+  const n = subgroups ? (info?.subgroupMinSize ?? 0) : 0;
+  return n >= 4 ? Math.min(16, n) : 0;
+}
 
 /** What gemmVariantFor reads of an adapter. */
 export type AdapterTraits = Partial<Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description' | 'subgroupMinSize' | 'subgroupMaxSize'>>;

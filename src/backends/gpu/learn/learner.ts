@@ -48,6 +48,7 @@ import {
   GemmProgram,
   LossProgram,
   ReduceProgram,
+  gemmLanes,
   resolveGemmVariant,
   resolveReduceVariant,
   ScanProgram,
@@ -223,7 +224,7 @@ class Workspace {
     readonly rows: number,
     withCritic: boolean,
   ) {
-    this.featureMajor = l.gemm === 'wg';
+    this.featureMajor = l.gemm === 'wg' || l.gemm === 'wgsub';
     const d = l.device;
     const mk = (floats: number, label: string): GPUBuffer => {
       const b = d.createBuffer({ label: `learn ${label}`, size: Math.max(16, floats * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
@@ -364,7 +365,7 @@ export class GpuLearner {
      */
     reductions?: ReduceVariant;
     /**
-     * GEMM variant: the engine passes the one timeLearnerKernels (tune.ts) chose ('wg' also makes the
+     * GEMM variant: the engine passes the one timeLearnerKernels (tune.ts) chose ('wg' and 'wgsub' also make the
      * minibatch's activations feature-major); default: POLICYGRAD_GEMM, else the adapter-name fallback
      * (resolveGemmVariant)
      */
@@ -418,7 +419,7 @@ export class GpuLearner {
         const xView = ws.actView(layer.inDim);
         const yBuf = last ? ws.net : net.hidden[k];
         const yView: MatrixView = last ? { stride: ws.netW, offset: net.outCol } : ws.actView(layer.outDim);
-        const p = await new GemmProgram('forward', layer, xView, xView, yView, this.gemm).build(cache);
+        const p = await new GemmProgram('forward', layer, xView, xView, yView, this.gemm, gemmLanes(this.device)).build(cache);
         const bg = p.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: xBuf, src1: xBuf, dst: yBuf, geom: this.geomBuffer(p.geometry()) });
         add('learn-gemm-forward', (pass) => p.encode(pass, bg, rows, 1));
       }
@@ -437,7 +438,7 @@ export class GpuLearner {
         const dView: MatrixView = last ? { stride: ws.dW, offset: net.dCol } : ws.actView(layer.outDim);
         const xBuf = k === 0 ? ws.mbObs : net.hidden[k - 1];
         const xView = ws.actView(layer.inDim);
-        const pw = await new GemmProgram('weightGrad', layer, dView, xView, { stride: 1, offset: 0 }, this.gemm).build(cache);
+        const pw = await new GemmProgram('weightGrad', layer, dView, xView, { stride: 1, offset: 0 }, this.gemm, gemmLanes(this.device)).build(cache);
         const bw = pw.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: dBuf, src1: xBuf, dst: partial, geom: this.geomBuffer(pw.geometry()) });
         add('learn-gemm-weight-grad', (pass) => pw.encode(pass, bw, rows, chunks));
         if (layer.bOffset >= 0) {
@@ -447,7 +448,7 @@ export class GpuLearner {
         }
         if (k > 0) {
           const hView = ws.actView(layer.inDim);
-          const pd = await new GemmProgram('inputGrad', { ...layer, act: net.layers[k - 1].act }, dView, hView, hView, this.gemm).build(cache);
+          const pd = await new GemmProgram('inputGrad', { ...layer, act: net.layers[k - 1].act }, dView, hView, hView, this.gemm, gemmLanes(this.device)).build(cache);
           const bd = pd.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: dBuf, src1: net.hidden[k - 1], dst: net.dHidden[k - 1], geom: this.geomBuffer(pd.geometry()) });
           add('learn-gemm-input-grad', (pass) => pd.encode(pass, bd, rows, 1));
         }

@@ -14,7 +14,7 @@ import { initParams } from '../../../policy';
 import type { PipelineCache } from '../pipeline-cache';
 import { fastest as fastestName, median } from '../autotune';
 import { gemmVariantFromEnv, reduceVariantFromEnv } from './kernels';
-import { GEMM_VARIANTS, gemmVariantFor, hasQuadSubgroups, reduceVariantFor, type AdapterTraits, type GemmVariant, type ReduceVariant } from './layout';
+import { GEMM_VARIANTS, gemmVariantFor, hasQuadSubgroups, reduceVariantFor, wgSubgroupLanes, type AdapterTraits, type GemmVariant, type ReduceVariant } from './layout';
 import { GpuLearner, type LearnerBuffers, type LearnerOptions } from './learner';
 
 /** One kernel set of the learner. */
@@ -42,15 +42,17 @@ const CUT = 1.5;
 
 /**
  * The kernel sets a device can run: every GEMM variant × every reduction variant, without 'quad' unless
- * the device has subgroups of exactly 4 lanes; POLICYGRAD_GEMM / POLICYGRAD_REDUCE keep only theirs.
+ * the device has subgroups of exactly 4 lanes, nor 'wgsub' without subgroups of 4 lanes or more;
+ * POLICYGRAD_GEMM / POLICYGRAD_REDUCE keep only theirs.
  */
 export function kernelCandidates(device: GPUDevice): KernelSet[] {
   const info = (device as { adapterInfo?: AdapterTraits }).adapterInfo;
   const quad = hasQuadSubgroups(info, device.features.has('subgroups'));
+  const sub = wgSubgroupLanes(info, device.features.has('subgroups')) > 0;
   const g = gemmVariantFromEnv();
   const r = reduceVariantFromEnv();
   const out: KernelSet[] = [];
-  for (const gemm of g ? [g] : GEMM_VARIANTS.filter((v) => v !== 'quad' || quad)) {
+  for (const gemm of g ? [g] : GEMM_VARIANTS.filter((v) => (v !== 'quad' || quad) && (v !== 'wgsub' || sub))) {
     for (const reductions of r ? [r] : REDUCE_VARIANTS) out.push({ gemm, reductions });
   }
   return out;
