@@ -7,12 +7,15 @@
  */
 
 export interface SavedCheckpoint {
-  /** `${env}-${algo}`: the latest checkpoint of that pair */
+  /** `${env}-${algo}-s${seed}`: the latest checkpoint of that env, algorithm and seed (the seeds of one
+   * estimator train side by side; keyed by the pair alone they overwrote each other) */
   key: string;
   /** file name it downloads as */
   name: string;
   env: string;
   algo: string;
+  /** the run's seed (absent in entries written before seeds were keyed) */
+  seed?: number;
   update: number;
   /** Date.now() when written */
   savedAt: number;
@@ -53,8 +56,13 @@ async function withStore<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) =>
 
 /** Write (replace) the latest checkpoint of its env + algorithm. */
 export async function saveCheckpoint(entry: Omit<SavedCheckpoint, 'key' | 'savedAt'>): Promise<void> {
-  const row: SavedCheckpoint = { ...entry, key: `${entry.env}-${entry.algo}`, savedAt: Date.now() };
+  const row: SavedCheckpoint = { ...entry, key: savedKey(entry.env, entry.algo, entry.seed ?? 0), savedAt: Date.now() };
   await withStore('readwrite', (s) => s.put(row));
+}
+
+/** The IndexedDB key of a run's autosaved checkpoint. */
+export function savedKey(env: string, algo: string, seed: number): string {
+  return `${env}-${algo}-s${seed}`;
 }
 
 /** Every saved checkpoint without its text, newest first. */

@@ -207,7 +207,7 @@ class TrainSession {
   private async keep(i: number): Promise<void> {
     const ck = await this.trainers[i].checkpoint();
     try {
-      await saveCheckpoint({ name: checkpointName(ck), env: ck.config.env, algo: ck.config.algo, update: ck.snapshot.update, text: serializeCheckpoint(ck) });
+      await saveCheckpoint({ name: checkpointName(ck), env: ck.config.env, algo: ck.config.algo, seed: ck.config.seed, update: ck.snapshot.update, text: serializeCheckpoint(ck) });
       post({ type: 'autosaved', runId: this.runId, index: i, update: ck.snapshot.update });
     } catch (e) {
       if (!this.autosaveFailed) notice('warn', `Could not autosave checkpoints in this browser (${errorMessage(e)}); use “Save checkpoint”.`);

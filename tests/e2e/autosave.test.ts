@@ -35,7 +35,7 @@ describe('autosaved checkpoints (IndexedDB)', () => {
           const req = indexedDB.open('policygrad');
           req.onerror = () => reject(req.error);
           req.onsuccess = () => {
-            const get = req.result.transaction('checkpoints').objectStore('checkpoints').get('cartpole-ppo');
+            const get = req.result.transaction('checkpoints').objectStore('checkpoints').get('cartpole-ppo-s5');
             get.onsuccess = () => resolve({ update: get.result.update, ckUpdate: JSON.parse(get.result.text).update, env: get.result.env, algo: get.result.algo });
             get.onerror = () => reject(get.error);
           };
@@ -47,7 +47,7 @@ describe('autosaved checkpoints (IndexedDB)', () => {
     await page.goto(`${url}/?page=trainer&backend=cpu`, { waitUntil: 'load' });
     await page.waitForFunction((s) => (window as any).__q(...s) !== null, { timeout: 20_000 }, T('#restore-ck'));
     const option: string = await page.evaluate((s) => (window as any).__q(...s).selectedOptions[0].textContent, T('#autosaved'));
-    expect(option).toMatch(/^cartpole ppo u12 /);
+    expect(option).toMatch(/^cartpole ppo seed 5 u12 /);
     await page.evaluate((s) => (window as any).__q(...s).click(), T('#restore-ck'));
     await page.waitForFunction((s) => ((window as any).__q(...s)?.textContent ?? '').includes('Loaded checkpoint'), {}, T('#message'));
     expect(await page.evaluate((s) => (window as any).__q(...s).textContent, T('#message'))).toContain('update 12');

@@ -105,6 +105,22 @@ describe('trainer page: several seeds', () => {
     expect(await state()).toBe('done');
     const status: string = await page.evaluate((s) => (window as any).__q(...s).textContent, T('#status'));
     for (const a of ['reinforce', 'ppo']) for (const seed of [1, 2, 3]) expect(status).toContain(`${a} seed ${seed}: update 8 of 8`);
+    // nothing lost: every seed's final checkpoint is autosaved under its own key (they once overwrote each other)
+    const saved = await page.evaluate(
+      () =>
+        new Promise<{ key: string; seed: number; update: number; ckSeed: number }[]>((resolve, reject) => {
+          const req = indexedDB.open('policygrad');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const all = req.result.transaction('checkpoints').objectStore('checkpoints').getAll();
+            all.onsuccess = () => resolve(all.result.map((r: any) => ({ key: r.key, seed: r.seed, update: r.update, ckSeed: JSON.parse(r.text).config.seed })));
+            all.onerror = () => reject(all.error);
+          };
+        }),
+    );
+    for (const a of ['reinforce', 'ppo']) {
+      for (const seed of [1, 2, 3]) expect(saved).toContainEqual({ key: `bandit-${a}-s${seed}`, seed, update: 8, ckSeed: seed });
+    }
 
     const rows = await csvRows();
     expect(Object.keys(rows[0]).slice(0, 3)).toEqual(['estimator', 'seed', 'update']);

@@ -787,7 +787,7 @@ export class PgTrainerPage extends WorkerPage {
           ${this.saved.length
             ? html`<div class="row" style="margin-top:6px">
                 <select id="autosaved" aria-label="autosaved checkpoint" ?disabled=${running} @change=${(e: Event) => (this.savedKey = (e.target as HTMLSelectElement).value)}>
-                  ${this.saved.map((x) => html`<option value=${x.key} ?selected=${x.key === this.savedKey}>${x.env} ${x.algo} u${x.update} (${new Date(x.savedAt).toLocaleTimeString()})</option>`)}
+                  ${this.saved.map((x) => html`<option value=${x.key} ?selected=${x.key === this.savedKey}>${x.env} ${x.algo}${x.seed === undefined ? '' : ` seed ${x.seed}`} u${x.update} (${new Date(x.savedAt).toLocaleTimeString()})</option>`)}
                 </select>
                 <button id="restore-ck" ?disabled=${running} @click=${this.restoreSaved}>Restore autosaved</button>
               </div>`
