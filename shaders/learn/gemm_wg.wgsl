@@ -36,8 +36,17 @@ override RED_LEN: u32 = 1u;
 var<workgroup> red: array<vec4<f32>, RED_LEN>;
 var<workgroup> wg_flag: u32;
 
-// Columns n..n+3 of row m (m < M checked by the caller).
+// Columns n..n+3 of row m (m < M checked by the caller). MODE 0: v already holds the bias (main starts
+// its sums at it: one load per column and workgroup instead of one per output in the epilogue).
 fn put4(m: u32, n: u32, v: vec4<f32>, N: u32, chunk: u32) {
+  if (MODE == 0u) {
+    let d = m * L.D_STRIDE + L.D_OFF;
+    if (n < N) { dst[d + n * L.D_CS] = act_fwd(v.x); }
+    if (n + 1u < N) { dst[d + (n + 1u) * L.D_CS] = act_fwd(v.y); }
+    if (n + 2u < N) { dst[d + (n + 2u) * L.D_CS] = act_fwd(v.z); }
+    if (n + 3u < N) { dst[d + (n + 3u) * L.D_CS] = act_fwd(v.w); }
+    return;
+  }
   if (n < N) { put(m, n, v.x, chunk); }
   if (n + 1u < N) { put(m, n + 1u, v.y, chunk); }
   if (n + 2u < N) { put(m, n + 2u, v.z, chunk); }
@@ -110,14 +119,43 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   let sq2 = bw + min(n0 + 2u * SG + sl, nl) * bn;
   let sq3 = bw + min(n0 + 3u * SG + sl, nl) * bn;
 
-  var c0_0 = vec4<f32>(0.0); var c0_1 = vec4<f32>(0.0); var c0_2 = vec4<f32>(0.0); var c0_3 = vec4<f32>(0.0);
-  var c1_0 = vec4<f32>(0.0); var c1_1 = vec4<f32>(0.0); var c1_2 = vec4<f32>(0.0); var c1_3 = vec4<f32>(0.0);
-  var c2_0 = vec4<f32>(0.0); var c2_1 = vec4<f32>(0.0); var c2_2 = vec4<f32>(0.0); var c2_3 = vec4<f32>(0.0);
-  var c3_0 = vec4<f32>(0.0); var c3_1 = vec4<f32>(0.0); var c3_2 = vec4<f32>(0.0); var c3_3 = vec4<f32>(0.0);
-  var c4_0 = vec4<f32>(0.0); var c4_1 = vec4<f32>(0.0); var c4_2 = vec4<f32>(0.0); var c4_3 = vec4<f32>(0.0);
-  var c5_0 = vec4<f32>(0.0); var c5_1 = vec4<f32>(0.0); var c5_2 = vec4<f32>(0.0); var c5_3 = vec4<f32>(0.0);
-  var c6_0 = vec4<f32>(0.0); var c6_1 = vec4<f32>(0.0); var c6_2 = vec4<f32>(0.0); var c6_3 = vec4<f32>(0.0);
-  var c7_0 = vec4<f32>(0.0); var c7_1 = vec4<f32>(0.0); var c7_2 = vec4<f32>(0.0); var c7_3 = vec4<f32>(0.0);
+  // MODE 0: every row's sums start at the bias of their column
+  var z0 = vec4<f32>(0.0);
+  var z1 = vec4<f32>(0.0);
+  var z2 = vec4<f32>(0.0);
+  var z3 = vec4<f32>(0.0);
+  if (MODE == 0u && L.HAS_BIAS != 0u) {
+    if (SG > 0u) {
+      let t0 = theta[L.B_OFF + min(n0 + sl, nl)];
+      var t1 = 0.0;
+      var t2 = 0.0;
+      var t3 = 0.0;
+      if (CB > SG) { t1 = theta[L.B_OFF + min(n0 + SG + sl, nl)]; }
+      if (CB > 2u * SG) {
+        t2 = theta[L.B_OFF + min(n0 + 2u * SG + sl, nl)];
+        t3 = theta[L.B_OFF + min(n0 + 3u * SG + sl, nl)];
+      }
+      let cols = sg_cols(t0, t1, t2, t3);
+      z0 = cols[0];
+      z1 = cols[1];
+      z2 = cols[2];
+      z3 = cols[3];
+    } else {
+      let bo = L.B_OFF;
+      z0 = vec4<f32>(theta[bo + min(n0, nl)], theta[bo + min(n0 + 1u, nl)], theta[bo + min(n0 + 2u, nl)], theta[bo + min(n0 + 3u, nl)]);
+      z1 = vec4<f32>(theta[bo + min(n0 + 4u, nl)], theta[bo + min(n0 + 5u, nl)], theta[bo + min(n0 + 6u, nl)], theta[bo + min(n0 + 7u, nl)]);
+      z2 = vec4<f32>(theta[bo + min(n0 + 8u, nl)], theta[bo + min(n0 + 9u, nl)], theta[bo + min(n0 + 10u, nl)], theta[bo + min(n0 + 11u, nl)]);
+      z3 = vec4<f32>(theta[bo + min(n0 + 12u, nl)], theta[bo + min(n0 + 13u, nl)], theta[bo + min(n0 + 14u, nl)], theta[bo + min(n0 + 15u, nl)]);
+    }
+  }
+  var c0_0 = z0; var c0_1 = z1; var c0_2 = z2; var c0_3 = z3;
+  var c1_0 = z0; var c1_1 = z1; var c1_2 = z2; var c1_3 = z3;
+  var c2_0 = z0; var c2_1 = z1; var c2_2 = z2; var c2_3 = z3;
+  var c3_0 = z0; var c3_1 = z1; var c3_2 = z2; var c3_3 = z3;
+  var c4_0 = z0; var c4_1 = z1; var c4_2 = z2; var c4_3 = z3;
+  var c5_0 = z0; var c5_1 = z1; var c5_2 = z2; var c5_3 = z3;
+  var c6_0 = z0; var c6_1 = z1; var c6_2 = z2; var c6_3 = z3;
+  var c7_0 = z0; var c7_1 = z1; var c7_2 = z2; var c7_3 = z3;
 
   var ka = 0u;
   var kb = 0u;

@@ -258,6 +258,7 @@ export function gemmTile(M: number, N: number): GemmTile {
  *    subgroupBroadcast hands it to the others: ⌈CB/G⌉ loads per lane and k instead of CB. On a CPU driver
  *    a load inside a loop is one load per SIMD lane even at a uniform address (lavapipe: forward ≈ 1.25×,
  *    input gradient ≈ 1.45× 'wg' on the 64-64 net at 4096 envs). The weight gradient is 'wg''s.
+ *    ('wg' and 'wgsub' forward start the sums at the bias, read once per column block, not per output.)
  */
 export type GemmVariant = 'simple' | 'quad' | 'tiled' | 'wg' | 'wgsub';
 
