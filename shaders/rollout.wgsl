@@ -310,9 +310,10 @@ fn rollout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   // the nets' weight loads by broadcasts, so every lane must evaluate the nets together. Lanes past
   // the last env then run as env n−1 (reads only: `live` is false and they store nothing), the actor is
   // evaluated on every iteration, and the time loop ends when it has ended for every lane (`all_lanes`).
-  let live = thread_index(gid, nwg) < n;
+  let e0 = thread_index(gid, nwg);
+  let live = e0 < n;
   if (!live && !UNIFORM_NETS) { return; }
-  let e = min(thread_index(gid, nwg), n - 1u);
+  let e = min(e0, n - 1u);
   // seed slot b: its θ, its RNG seed, its envs (eg) and its blocks of the outputs
   let b = wid.z;
   slot = b;

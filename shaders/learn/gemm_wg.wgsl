@@ -64,6 +64,21 @@ fn put_row(m: u32, n0: u32, g0: vec4<f32>, g1: vec4<f32>, g2: vec4<f32>, g3: vec
   }
 }
 
+// SG > 0: columns n0 + q·SG + (this lane) of a block's 16 at θ indices a0 … a3 (only the ⌈CB/SG⌉ that
+// CB needs are loaded), handed to every lane: the 16 columns as 4 vec4 (sg_cols).
+fn sg_block(a0: u32, a1: u32, a2: u32, a3: u32) -> mat4x4<f32> {
+  let t0 = theta[a0];
+  var t1 = 0.0;
+  var t2 = 0.0;
+  var t3 = 0.0;
+  if (CB > SG) { t1 = theta[a1]; }
+  if (CB > 2u * SG) {
+    t2 = theta[a2];
+    t3 = theta[a3];
+  }
+  return sg_cols(t0, t1, t2, t3);
+}
+
 // Modes 0, 1 (no workgroup memory, no barriers). B(k, n) = θ[bb(n) + k·bk]: a workgroup-uniform address.
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -126,16 +141,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   var z3 = vec4<f32>(0.0);
   if (MODE == 0u && L.HAS_BIAS != 0u) {
     if (SG > 0u) {
-      let t0 = theta[L.B_OFF + min(n0 + sl, nl)];
-      var t1 = 0.0;
-      var t2 = 0.0;
-      var t3 = 0.0;
-      if (CB > SG) { t1 = theta[L.B_OFF + min(n0 + SG + sl, nl)]; }
-      if (CB > 2u * SG) {
-        t2 = theta[L.B_OFF + min(n0 + 2u * SG + sl, nl)];
-        t3 = theta[L.B_OFF + min(n0 + 3u * SG + sl, nl)];
-      }
-      let cols = sg_cols(t0, t1, t2, t3);
+      let bo = L.B_OFF;
+      let cols = sg_block(bo + min(n0 + sl, nl), bo + min(n0 + SG + sl, nl), bo + min(n0 + 2u * SG + sl, nl), bo + min(n0 + 3u * SG + sl, nl));
       z0 = cols[0];
       z1 = cols[1];
       z2 = cols[2];
@@ -165,16 +172,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     var b2 = vec4<f32>(0.0);
     var b3 = vec4<f32>(0.0);
     if (SG > 0u) {
-      let t0 = theta[sq0 + kb];
-      var t1 = 0.0;
-      var t2 = 0.0;
-      var t3 = 0.0;
-      if (CB > SG) { t1 = theta[sq1 + kb]; }
-      if (CB > 2u * SG) {
-        t2 = theta[sq2 + kb];
-        t3 = theta[sq3 + kb];
-      }
-      let cols = sg_cols(t0, t1, t2, t3);
+      let cols = sg_block(sq0 + kb, sq1 + kb, sq2 + kb, sq3 + kb);
       b0 = cols[0];
       b1 = cols[1];
       b2 = cols[2];

@@ -11,6 +11,15 @@
  *    alignment, and the sizes of the rollout buffers.
  */
 
+/**
+ * Lanes that share weight loads by subgroup broadcasts (the 'subgroup' rollout, the 'wgsub' GEMM): the
+ * device's smallest subgroup size clamped to 16 (a 4×4 block, a 16-column block), or 0 — no sharing —
+ * below 4 lanes or without subgroups (pass 0). WebGPU's subgroup sizes are powers of two.
+ */
+export function sharedLoadLanes(subgroupMinSize: number): number {
+  return subgroupMinSize >= 4 ? Math.min(16, subgroupMinSize) : 0;
+}
+
 /** ⌈a / b⌉ for positive integers. */
 export function ceilDiv(a: number, b: number): number {
   return Math.floor((a + b - 1) / b);

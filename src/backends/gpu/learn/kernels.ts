@@ -316,7 +316,8 @@ export class GemmProgram extends Program {
         entryPoint: mode === 'weightGrad' ? 'main_weight' : 'main',
         bindings,
         constants: { MODE: GEMM_MODE[mode], W_T: layer.wT, ACT: layer.act, RB: wg.RB, CB: wg.CB, RED_LEN: wg.RED_LEN },
-        keyParts: variant === 'wgsub' ? { variant, lanes } : { variant },
+        // 'wgsub''s weight gradient is 'wg''s kernel: one pipeline for both
+        keyParts: variant === 'wgsub' && mode !== 'weightGrad' ? { variant, lanes } : { variant: 'wg' },
         workgroupSize: wg.WG,
       };
     }

@@ -3,7 +3,7 @@
  * shaders/learn/common.wgsl, pinned by tests/unit/learn-plan.test.ts), minibatch and split-K chunk
  * bounds, GEMM tile shapes. Nothing here touches a device.
  */
-import { ceilDiv, StructLayout, workgroups1D } from '../dispatch';
+import { ceilDiv, sharedLoadLanes, StructLayout, workgroups1D } from '../dispatch';
 import type { EstimatorKind } from '../../../core/types';
 import { ESTIMATORS } from '../../../core/types';
 import type { NetLayout } from '../../../policy/layout';
@@ -266,12 +266,11 @@ export type GemmVariant = 'simple' | 'quad' | 'tiled' | 'wg' | 'wgsub';
 export const GEMM_VARIANTS: readonly GemmVariant[] = ['wgsub', 'wg', 'simple', 'quad', 'tiled'];
 
 /**
- * Lanes that share the weight loads of the 'wgsub' GEMM: the device's smallest subgroup size clamped to
- * 16, or 0 (no 'wgsub') without the subgroups feature or with subgroups narrower than 4 lanes.
+ * Lanes that share the weight loads of the 'wgsub' GEMM (dispatch.ts `sharedLoadLanes`), or 0 (no
+ * 'wgsub') without the subgroups feature or with subgroups narrower than 4 lanes.
  */
 export function wgSubgroupLanes(info: AdapterTraits | undefined, subgroups: boolean): number {
-  const n = subgroups ? (info?.subgroupMinSize ?? 0) : 0;
-  return n >= 4 ? Math.min(16, n) : 0;
+  return subgroups ? sharedLoadLanes(info?.subgroupMinSize ?? 0) : 0;
 }
 
 /** What gemmVariantFor reads of an adapter. */
