@@ -22,7 +22,7 @@
  */
 import targetMeanCode from '../../../shaders/target_mean.wgsl?raw';
 import { numUpdatesOf, type Config } from '../../core/config';
-import { DeviceLostError, UserError } from '../../core/errors';
+import { UserError } from '../../core/errors';
 import type { Engine, EngineSnapshot, KernelProfile, EnvDef, EstimatorKind, EstimatorStats, GradientEstimateOptions, Trajectory, UpdateStats, VarianceStats } from '../../core/types';
 import { makeEnv } from '../../envs';
 import { RunningMeanBaseline } from '../../estimators/baseline';
@@ -41,6 +41,7 @@ import type { LiveHyper } from '../../core/types';
 import { EMPTY_MAX, EMPTY_MIN, ENGINE_READBACK, EPISODE_RECORD, EPISODE_STATS_BYTES, readField, workspaceRowFloats, writeField } from './learn/layout';
 import { fallbackKernels, kernelCandidates, kernelSetKey, timeLearnerKernels, type KernelSet } from './learn/tune';
 import { autotune, cachedChoice, defaultTuneStore, timeSubmit, tuneMode, type TuneMode, type TuneStore } from './autotune';
+import { DeviceLossWatch } from './device-loss';
 import { PipelineCache } from './pipeline-cache';
 import { dispatchCounter, Program } from './program';
 import { GpuRollout, defaultRolloutVariant, rolloutConstants, rolloutTraits, rolloutVariantFromEnv, rolloutVariantsFor, type GpuRolloutOptions, type RolloutVariant, type SlotBuffers } from './rollout';
@@ -328,7 +329,7 @@ export class GpuEngine implements Engine {
   private dispatches = { collect: 0, update: 0 };
   /** θ, m, v before the update in flight: a non-finite update is rolled back to them */
   private readonly backup: GPUBuffer[];
-  private lost: string | null = null;
+  private loss!: DeviceLossWatch;
   private disposed = false;
   /** each env's state and step index when the last rollout began (copied on the device, for `trajectory`) */
   private readonly startState: GPUBuffer;
@@ -369,9 +370,7 @@ export class GpuEngine implements Engine {
     this.adamV = d.createBuffer({ label: 'adam v', size: P * 4, usage: S });
     this.backup = ['θ', 'adam m', 'adam v'].map((n) => d.createBuffer({ label: `${n} (last good)`, size: P * 4, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }));
     d.queue.writeBuffer(this.paramsBuf, 0, initParams(this.layout, config.seed) as Float32Array<ArrayBuffer>);
-    d.lost.then((info) => {
-      if (!this.disposed) this.lost = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
-    });
+    this.loss = new DeviceLossWatch(d.lost, () => this.disposed);
     this.staging = d.createBuffer({ label: 'engine staging', size: ENGINE_READBACK.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.sums = d.createBuffer({ label: 'target sums', size: ENGINE_READBACK.size - EPISODE_STATS_BYTES, usage: S });
     this.sumUniform = d.createBuffer({ label: 'target sums uniforms', size: SUM_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -459,22 +458,12 @@ export class GpuEngine implements Engine {
 
   /** Why the device was lost (null while it is alive); the trainer rebuilds the engine on it. */
   deviceLost(): string | null {
-    return this.lost;
+    return this.loss.reason;
   }
 
-  /**
-   * Run a device round trip; if it fails because the device was lost, say so with a DeviceLostError
-   * (the rejection of a map on a lost device says nothing useful on its own).
-   */
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    if (this.lost) throw new DeviceLostError(`the WebGPU device was lost (${this.lost})`);
-    try {
-      return await work();
-    } catch (e) {
-      if (!this.lost) await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
-      if (this.lost) throw new DeviceLostError(`the WebGPU device was lost (${this.lost})`);
-      throw e;
-    }
+  /** Run a device round trip; a failure because the device was lost is a DeviceLostError (DeviceLossWatch). */
+  private guard<T>(work: () => Promise<T>): Promise<T> {
+    return this.loss.guard(work);
   }
 
   /**
