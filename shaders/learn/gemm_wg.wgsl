@@ -18,6 +18,9 @@
 //   z; lane l sums rows r0 + l + t·WG_SIZE of the chunk in registers, then the lanes' blocks are summed
 //   through workgroup memory (RED_LEN = WG_SIZE·RB·CB/4 vec4) and written to
 //   dst[z·gradStride + W_OFF + idx(o, i)].
+// main_weight_sub ('wgsub', mode 2, layers of ≥ 32 outputs and inputs): generated after this file by
+//   kernels.ts gemmWgWeightSubWgsl; every lane walks the chunk's rows and owns 4 columns of a 32-row
+//   block of dW, the dY values shared by subgroup broadcasts (put_cols stores them).
 // Out-of-range rows / columns are clamped for loading and skipped when storing.
 // SG (kernels.ts gemmWgLanesWgsl, composed before this file): 0 for 'wg'; 4, 8 or 16 for 'wgsub', where
 //   in main the weights B(k, n0 … n0+CB−1), the same for every lane of the workgroup, are loaded once per
@@ -51,6 +54,15 @@ fn put4(m: u32, n: u32, v: vec4<f32>, N: u32, chunk: u32) {
   if (n + 1u < N) { put(m, n + 1u, v.y, chunk); }
   if (n + 2u < N) { put(m, n + 2u, v.z, chunk); }
   if (n + 3u < N) { put(m, n + 3u, v.w, chunk); }
+}
+
+// main_weight_sub (kernels.ts gemmWgWeightSubWgsl): row m, columns n, n + WG_SIZE, n + 2·WG_SIZE, n + 3·WG_SIZE.
+fn put_cols(m: u32, n: u32, v: vec4<f32>, M: u32, N: u32, chunk: u32) {
+  if (m >= M) { return; }
+  if (n < N) { put(m, n, v.x, chunk); }
+  if (n + WG_SIZE < N) { put(m, n + WG_SIZE, v.y, chunk); }
+  if (n + 2u * WG_SIZE < N) { put(m, n + 2u * WG_SIZE, v.z, chunk); }
+  if (n + 3u * WG_SIZE < N) { put(m, n + 3u * WG_SIZE, v.w, chunk); }
 }
 
 // Row m of a block: column groups g0 … g3 (n0 + 4g …), as many as CB holds.

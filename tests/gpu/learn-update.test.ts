@@ -170,11 +170,12 @@ describe.each(VARIANTS)('kernels: $reductions reductions, $gemm GEMM', (reductio
       });
     });
 
-    it('many rows: 3 split-K chunks and ragged runs (2257 rows), gradient and statistics', async () => {
+    // 'wide': its 33 × 36 layer is one of 'wgsub''s own weight-gradient blocks (main_weight_sub), ragged in rows and columns
+    it.each(['gaussian', 'wide'])('many rows: 3 split-K chunks and ragged runs (2257 rows), gradient and statistics, %s', async (head) => {
       const ctx = gpu();
       const o = { ...baseOptions(37, 61), klCoef: 0.3 };
       await withScopes(ctx.device, async () => {
-        const s = await setup(ctx, SPECS.gaussian, o, 11, reductions);
+        const s = await setup(ctx, SPECS[head], o, 11, reductions);
         expect(s.learner.splits).toBe(3);
         const stats = await s.learner.update({ lr: 1e-3, shuffleStream: 2 });
         const grad = await readF32(ctx, s.learner.grad);

@@ -57,6 +57,8 @@ import {
   GemmProgram,
   LEARN_WGSL,
   gemmWgLanesWgsl,
+  gemmWgWeightSubWgsl,
+  gemmWgCode,
   LossProgram,
   ReduceProgram,
   type GemmLayer,
@@ -374,13 +376,31 @@ describe('learner GEMM variants (quad or simple on SwiftShader, tiled elsewhere)
     expect(gemmWgLanesWgsl(16)).not.toMatch(/subgroupBroadcast\(t1/);
     expect(gemmWgLanesWgsl(0)).toContain('const SG: u32 = 0u;');
     expect(() => gemmWgLanesWgsl(32)).toThrow(/0, 4, 8 or 16/);
-    // the row modes get the lanes, the weight gradient (nothing shared) 'wg''s kernel
+    // the row modes get the lanes; so does the weight gradient of a layer of ≥ 32 outputs and inputs
+    // (main_weight_sub: the dY loads shared); a smaller one runs 'wg''s kernel, in 'wg''s pipeline
     const fwd = new GemmProgram('forward', layer(64, 64), view, view, view, 'wgsub', 8);
     expect(fwd.spec.code).toMatch(/^enable subgroups;/);
     expect(fwd.spec.code).toContain('const SG: u32 = 8u;');
     const wgrad = new GemmProgram('weightGrad', layer(64, 64), view, view, view, 'wgsub', 8);
-    expect(wgrad.spec.code).toBe(LEARN_WGSL.gemmWg);
+    expect(wgrad.spec.code).toBe(gemmWgCode(8));
+    expect(wgrad.spec.entryPoint).toBe('main_weight_sub');
+    expect(wgrad.grid(4096, 3)).toEqual([2, 1, 3]);
+    const small = new GemmProgram('weightGrad', layer(4, 64), view, view, view, 'wgsub', 8);
+    expect([small.spec.code, small.spec.entryPoint, small.spec.keyParts]).toEqual([LEARN_WGSL.gemmWg, 'main_weight', { variant: 'wg' }]);
+    expect(new GemmProgram('weightGrad', layer(64, 2), view, view, view, 'wgsub', 8).spec.entryPoint).toBe('main_weight');
     expect(() => new GemmProgram('forward', layer(64, 64), view, view, view, 'wgsub', 0)).toThrow(/4, 8 or 16/);
+  });
+  it("'wgsub' weight gradient: dW row o0 + o from load ⌊o/G⌋ of lane o mod G, 4 + 32/G loads per row of the batch", () => {
+    const g8 = gemmWgWeightSubWgsl(8);
+    expect(g8).toContain('a0 = fma(vec4<f32>(subgroupBroadcast(t0, 0u)), x, a0);');
+    expect(g8).toContain('a13 = fma(vec4<f32>(subgroupBroadcast(t1, 5u)), x, a13);');
+    expect(g8).toContain('a31 = fma(vec4<f32>(subgroupBroadcast(t3, 7u)), x, a31);');
+    expect(g8).toContain('let oa3 = L.S0_OFF + min(o0 + 24u + sl, ml) * L.S0_CS;');
+    const loads = (code: string) => (code.match(/src[01]\[/g) ?? []).length;
+    expect([4, 8, 16].map((g) => loads(gemmWgWeightSubWgsl(g)))).toEqual([4 + 8, 4 + 4, 4 + 2]);
+    expect((g8.match(/put_cols\(/g) ?? []).length).toBe(32);
+    expect(gemmWgWeightSubWgsl(16)).toContain('a31 = fma(vec4<f32>(subgroupBroadcast(t1, 15u)), x, a31);');
+    expect(() => gemmWgWeightSubWgsl(32)).toThrow(/4, 8 or 16 lanes/);
   });
   it('quad blocks take 16 columns when N > 8', () => {
     expect(gemmBlock(1 << 20, 64, true)).toEqual({ RB: 8, CB: 16 });
@@ -580,13 +600,18 @@ describe("learner 'wg' GEMM, feature-major views and the kernel choice by timing
   const layer = (inDim: number, outDim: number): GemmLayer => ({ inDim, outDim, wOffset: 0, bOffset: inDim * outDim, wT: 0, act: 1 });
   const fm = (rows: number) => ({ stride: 1, offset: 0, colStride: rows });
   it("'wg' shapes: 8 rows × 4/8/16 columns per lane in the row modes, 8 (4 for ≤ 4 outputs) × CB blocks in the weight mode", () => {
-    expect(gemmWgShape(false, 1 << 20, 64)).toEqual({ RB: 8, CB: 16, WG: 64, RED_LEN: 1 });
+    expect(gemmWgShape(false, 1 << 20, 64)).toEqual({ RB: 8, CB: 16, WG: 64, RED_LEN: 1, sub: false });
+    expect(gemmWgShape(false, 1 << 20, 64, 8)).toEqual({ RB: 8, CB: 16, WG: 64, RED_LEN: 1, sub: false });
     expect(gemmWgShape(false, 1 << 20, 8)).toMatchObject({ CB: 8 });
     expect(gemmWgShape(false, 1 << 20, 2)).toMatchObject({ CB: 4 });
     // weight mode: 16 lanes split the chunk's rows; their 8 × 16 blocks need 16 · 32 vec4 = 8 KiB of workgroup memory
-    expect(gemmWgShape(true, 64, 64)).toEqual({ RB: 8, CB: 16, WG: 16, RED_LEN: 512 });
-    expect(gemmWgShape(true, 2, 64)).toEqual({ RB: 4, CB: 16, WG: 16, RED_LEN: 256 });
-    expect(gemmWgShape(true, 64, 4)).toEqual({ RB: 8, CB: 4, WG: 16, RED_LEN: 128 });
+    expect(gemmWgShape(true, 64, 64)).toEqual({ RB: 8, CB: 16, WG: 16, RED_LEN: 512, sub: false });
+    expect(gemmWgShape(true, 2, 64)).toEqual({ RB: 4, CB: 16, WG: 16, RED_LEN: 256, sub: false });
+    expect(gemmWgShape(true, 64, 4)).toEqual({ RB: 8, CB: 4, WG: 16, RED_LEN: 128, sub: false });
+    // 'wgsub' (lanes > 0): 32 rows of dW × 4 columns per lane, no lane sums, for ≥ 32 outputs and inputs
+    expect(gemmWgShape(true, 64, 64, 8)).toEqual({ RB: 32, CB: 64, WG: 16, RED_LEN: 1, sub: true });
+    expect(gemmWgShape(true, 33, 36, 4)).toMatchObject({ sub: true });
+    expect([gemmWgShape(true, 31, 64, 8).sub, gemmWgShape(true, 64, 31, 8).sub]).toEqual([false, false]);
     for (const [M, N] of [[64, 64], [1, 1], [33, 36], [1024, 1024]]) expect(16 * gemmWgShape(true, M, N).RED_LEN).toBeLessThanOrEqual(16384);
   });
   it("'wg' grids: row blocks of RB·WG rows × column blocks along y; weight blocks × chunks along z", () => {

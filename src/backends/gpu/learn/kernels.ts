@@ -35,6 +35,7 @@ import {
   gemmTile,
   gemmWgGrid,
   gemmWgShape,
+  GEMM_WSUB_ROWS,
   gemmVariantFor,
   hasQuadSubgroups,
   wgSubgroupLanes,
@@ -111,10 +112,58 @@ export function gemmWgLanesWgsl(lanes: number): string {
   ].join('\n');
 }
 
-/** gemm_wg.wgsl composed for `lanes` (0: 'wg'; else 'wgsub', with the subgroups directives first). */
+/**
+ * 'wgsub''s weight-gradient entry point `main_weight_sub` for `lanes` = SG (generated: the broadcasts
+ * name their source lane). Workgroup (x, y, z) owns dW rows o0 = x·OB … o0 + OB − 1 and columns
+ * i0 = y·WG_SIZE·4 …, over split-K chunk z, whose rows every lane walks in step (no workgroup sums):
+ * lane l owns columns i0 + l + c·WG_SIZE (c < 4) for all OB rows, OB vec4 accumulators in registers.
+ * Per batch row b, lane l loads its 4 X[b][i] and, as lane j of a group of SG, the OB/SG values
+ * dY[b][o0 + q·SG + j]; subgroupBroadcast hands every dY to every lane. So a lane makes 4 + OB/SG loads
+ * per 4·OB multiply-adds, where main_weight (each lane its own rows, nothing shared) makes RB + CB per
+ * RB·CB: 8 against 24 per 128 at SG = 8. Out-of-range rows and columns are clamped for loading and
+ * skipped when storing (put_cols).
+ */
+export function gemmWgWeightSubWgsl(lanes: number, OB = GEMM_WSUB_ROWS): string {
+  if (![4, 8, 16].includes(lanes) || OB % lanes !== 0) throw new Error(`gemmWgWeightSubWgsl: ${lanes} lanes, ${OB} rows (4, 8 or 16 lanes dividing the rows)`);
+  const Q = OB / lanes;
+  const L: string[] = [
+    `// main_weight_sub (kernels.ts gemmWgWeightSubWgsl): ${OB} rows of dW × 4·WG_SIZE columns, dY loads shared by subgroups of ${lanes}`,
+    '@compute @workgroup_size(WG_SIZE)',
+    'fn main_weight_sub(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {',
+    '  if (ctrl.stop != 0u) { return; }',
+    '  let sl = sg_lane();',
+    '  let chunk = wid.z;',
+    '  let shape = gemm_shape(chunk);',
+    '  let M = shape.x;',
+    '  let N = shape.y;',
+    '  let r0 = shape.w;',
+    '  let r1 = r0 + shape.z;',
+    `  let o0 = wid.x * ${OB}u;`,
+    '  let n0 = wid.y * (4u * WG_SIZE) + lid;',
+    '  let ml = M - 1u;',
+    '  let nl = N - 1u;',
+    // A(o, b) = dY[b][o] = src0 (column o), B(b, i) = X[b][i] = src1 (column i)
+    ...Array.from({ length: Q }, (_, q) => `  let oa${q} = L.S0_OFF + min(o0 + ${q * lanes}u + sl, ml) * L.S0_CS;`),
+    ...Array.from({ length: 4 }, (_, c) => `  let ia${c} = L.S1_OFF + min(n0 + ${c}u * WG_SIZE, nl) * L.S1_CS;`),
+    ...Array.from({ length: OB }, (_, o) => `  var a${o} = vec4<f32>(0.0);`),
+    '  for (var b = r0; b < r1; b = b + 1u) {',
+    '    let ba = b * L.S0_STRIDE;',
+    '    let bb = b * L.S1_STRIDE;',
+    '    let x = vec4<f32>(src1[ia0 + bb], src1[ia1 + bb], src1[ia2 + bb], src1[ia3 + bb]);',
+    ...Array.from({ length: Q }, (_, q) => `    let t${q} = src0[oa${q} + ba];`),
+    ...Array.from({ length: OB }, (_, o) => `    a${o} = fma(vec4<f32>(subgroupBroadcast(t${Math.floor(o / lanes)}, ${o % lanes}u)), x, a${o});`),
+    '  }',
+    ...Array.from({ length: OB }, (_, o) => `  put_cols(o0 + ${o}u, n0, a${o}, M, N, chunk);`),
+    '}',
+    '',
+  ];
+  return L.join('\n');
+}
+
+/** gemm_wg.wgsl composed for `lanes` (0: 'wg'; else 'wgsub', with the subgroups directives first and main_weight_sub last). */
 export function gemmWgCode(lanes: number): string {
   if (lanes === 0) return LEARN_WGSL.gemmWg;
-  return 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' + commonWgsl + gemmCommonWgsl + gemmWgLanesWgsl(lanes) + gemmWgWgsl;
+  return 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' + commonWgsl + gemmCommonWgsl + gemmWgLanesWgsl(lanes) + gemmWgWgsl + gemmWgWeightSubWgsl(lanes);
 }
 
 /** Reverse scan over time, one thread per env: aux[i] = (Ψ, target, log π_old, valid). */
@@ -297,7 +346,7 @@ export class GemmProgram extends Program {
     const v = variant === 'quad' && ceilDiv(M, gemmBlock(M, N).RB) < 4 ? 'simple' : variant;
     const block = gemmBlock(M, N, v === 'quad');
     const tile = gemmTile(M, N);
-    const wg = gemmWgShape(mode === 'weightGrad', M, N);
+    const wg = gemmWgShape(mode === 'weightGrad', M, N, v === 'wgsub' ? lanes : 0);
     if (v === 'wgsub' && ![4, 8, 16].includes(lanes)) throw new Error(`GEMM 'wgsub': ${lanes} lanes (4, 8 or 16)`);
     super(GemmProgram.desc(mode, layer, v, block, tile, wg, v === 'wgsub' ? lanes : 0));
     this.variant = v;
@@ -311,13 +360,13 @@ export class GemmProgram extends Program {
     if (variant === 'wg' || variant === 'wgsub') {
       return {
         name: `learn-gemm-${mode}`,
-        // the weight gradient shares nothing across lanes: 'wg''s kernel
-        code: gemmWgCode(mode === 'weightGrad' ? 0 : lanes),
-        entryPoint: mode === 'weightGrad' ? 'main_weight' : 'main',
+        // the weight gradient of a layer too small for main_weight_sub (gemmWgShape) is 'wg''s kernel
+        code: gemmWgCode(mode === 'weightGrad' && !wg.sub ? 0 : lanes),
+        entryPoint: mode !== 'weightGrad' ? 'main' : wg.sub ? 'main_weight_sub' : 'main_weight',
         bindings,
         constants: { MODE: GEMM_MODE[mode], W_T: layer.wT, ACT: layer.act, RB: wg.RB, CB: wg.CB, RED_LEN: wg.RED_LEN },
-        // 'wgsub''s weight gradient is 'wg''s kernel: one pipeline for both
-        keyParts: variant === 'wgsub' && mode !== 'weightGrad' ? { variant, lanes } : { variant: 'wg' },
+        // ... and shares 'wg''s pipeline
+        keyParts: variant === 'wgsub' && (mode !== 'weightGrad' || wg.sub) ? { variant, lanes } : { variant: 'wg' },
         workgroupSize: wg.WG,
       };
     }

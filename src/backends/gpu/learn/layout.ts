@@ -257,7 +257,11 @@ export function gemmTile(M: number, N: number): GemmTile {
  *    lane j of each group of G lanes loads column n0 + q·G + j of the block's weights and
  *    subgroupBroadcast hands it to the others: ⌈CB/G⌉ loads per lane and k instead of CB. On a CPU driver
  *    a load inside a loop is one load per SIMD lane even at a uniform address (lavapipe: forward ≈ 1.25×,
- *    input gradient ≈ 1.45× 'wg' on the 64-64 net at 4096 envs). The weight gradient is 'wg''s.
+ *    input gradient ≈ 1.45× 'wg' on the 64-64 net at 4096 envs). Its weight gradient of a layer with
+ *    ≥ 32 outputs and inputs (main_weight_sub, kernels.ts gemmWgWeightSubWgsl) has all lanes walk the
+ *    same rows, each owning 4 columns of a 32-row block of dW, the dY values loaded once per G lanes and
+ *    broadcast (4 + 32/G loads per 128 multiply-adds, against 24 in 'wg''s main_weight); smaller
+ *    layers keep 'wg''s kernel.
  *    ('wg' and 'wgsub' forward start the sums at the bias, read once per column block, not per output.)
  */
 export type GemmVariant = 'simple' | 'quad' | 'tiled' | 'wg' | 'wgsub';
@@ -333,6 +337,8 @@ export interface GemmWgShape {
   CB: number;
   WG: number;
   RED_LEN: number;
+  /** weight mode of 'wgsub' (main_weight_sub): RB = GEMM_WSUB_ROWS rows of dW × CB = 4·WG columns, lanes own columns, no lane sums */
+  sub: boolean;
 }
 
 /** Columns of a 'wg' block: 4, 8 or 16 by N's size. */
@@ -344,15 +350,23 @@ function wgColumns(n: number): number {
 export const GEMM_WG_LANES = 64;
 export const GEMM_WG_LANES_WEIGHT = 16;
 
-/** The 'wg' shape of a product: M = rows (row modes) or OUT (weightGrad), N its output columns. */
-export function gemmWgShape(weightMode: boolean, M: number, N: number): GemmWgShape {
+/** Rows of dW per workgroup of 'wgsub''s weight gradient (main_weight_sub); layers with fewer outputs, or fewer than this many inputs, use main_weight. */
+export const GEMM_WSUB_ROWS = 32;
+
+/**
+ * The 'wg' shape of a product: M = rows (row modes) or OUT (weightGrad), N its output columns;
+ * `lanes` > 0 ('wgsub' on subgroups of that many lanes): a weight gradient of at least GEMM_WSUB_ROWS
+ * outputs and inputs runs main_weight_sub.
+ */
+export function gemmWgShape(weightMode: boolean, M: number, N: number, lanes = 0): GemmWgShape {
   const CB = wgColumns(N);
   if (weightMode) {
-    const RB = M <= 4 ? 4 : 8;
     const WG = GEMM_WG_LANES_WEIGHT;
-    return { RB, CB, WG, RED_LEN: (WG * RB * CB) / 4 };
+    if (lanes > 0 && M >= GEMM_WSUB_ROWS && N >= GEMM_WSUB_ROWS) return { RB: GEMM_WSUB_ROWS, CB: 4 * WG, WG, RED_LEN: 1, sub: true };
+    const RB = M <= 4 ? 4 : 8;
+    return { RB, CB, WG, RED_LEN: (WG * RB * CB) / 4, sub: false };
   }
-  return { RB: 8, CB, WG: GEMM_WG_LANES, RED_LEN: 1 };
+  return { RB: 8, CB, WG: GEMM_WG_LANES, RED_LEN: 1, sub: false };
 }
 
 /**
