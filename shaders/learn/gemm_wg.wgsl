@@ -20,7 +20,8 @@
 //   dst[z·gradStride + W_OFF + idx(o, i)].
 // main_weight_sub ('wgsub', mode 2, layers of ≥ 32 outputs and inputs): generated after this file by
 //   kernels.ts gemmWgWeightSubWgsl; every lane walks the chunk's rows and owns 4 columns of a 32-row
-//   block of dW, the dY values shared by subgroup broadcasts (put_cols stores them).
+//   block of dW, the dY values shared by subgroup broadcasts (put_cols stores them); it also writes the
+//   bias gradient ∂b[o] = Σ_b dY[b][o] from the dY values its lanes load (no column-sum kernel then).
 // Out-of-range rows / columns are clamped for loading and skipped when storing.
 // SG (kernels.ts gemmWgLanesWgsl, composed before this file): 0 for 'wg'; 4, 8 or 16 for 'wgsub', where
 //   in main the weights B(k, n0 … n0+CB−1), the same for every lane of the workgroup, are loaded once per

@@ -388,6 +388,10 @@ describe('learner GEMM variants (quad or simple on SwiftShader, tiled elsewhere)
     const small = new GemmProgram('weightGrad', layer(4, 64), view, view, view, 'wgsub', 8);
     expect([small.spec.code, small.spec.entryPoint, small.spec.keyParts]).toEqual([LEARN_WGSL.gemmWg, 'main_weight', { variant: 'wg' }]);
     expect(new GemmProgram('weightGrad', layer(64, 2), view, view, view, 'wgsub', 8).spec.entryPoint).toBe('main_weight');
+    // main_weight_sub also writes ∂b (the learner then runs no column sum for that layer); nothing else does
+    expect(wgrad.fusesBias).toBe(true);
+    expect([small.fusesBias, fwd.fusesBias, new GemmProgram('weightGrad', layer(64, 64), view, view, view, 'wg').fusesBias]).toEqual([false, false, false]);
+    expect(new GemmProgram('weightGrad', { ...layer(64, 64), bOffset: -1 }, view, view, view, 'wgsub', 8).fusesBias).toBe(false);
     expect(() => new GemmProgram('forward', layer(64, 64), view, view, view, 'wgsub', 0)).toThrow(/4, 8 or 16/);
   });
   it("'wgsub' weight gradient: dW row o0 + o from load ⌊o/G⌋ of lane o mod G, 4 + 32/G loads per row of the batch", () => {
@@ -399,6 +403,9 @@ describe('learner GEMM variants (quad or simple on SwiftShader, tiled elsewhere)
     const loads = (code: string) => (code.match(/src[01]\[/g) ?? []).length;
     expect([4, 8, 16].map((g) => loads(gemmWgWeightSubWgsl(g)))).toEqual([4 + 8, 4 + 4, 4 + 2]);
     expect((g8.match(/put_cols\(/g) ?? []).length).toBe(32);
+    // ∂b[o0 + q·G + sl] = Σ_b t_q, written by the first G lanes of each subgroup in column block 0
+    expect(g8).toContain('bs3 = bs3 + t3;');
+    expect(g8).toContain('if (o0 + 24u + sl < M) { dst[chunk * P.gradStride + L.B_OFF + o0 + 24u + sl] = bs3; }');
     expect(gemmWgWeightSubWgsl(16)).toContain('a31 = fma(vec4<f32>(subgroupBroadcast(t1, 15u)), x, a31);');
     expect(() => gemmWgWeightSubWgsl(32)).toThrow(/4, 8 or 16 lanes/);
   });

@@ -121,7 +121,10 @@ export function gemmWgLanesWgsl(lanes: number): string {
  * dY[b][o0 + q·SG + j]; subgroupBroadcast hands every dY to every lane. So a lane makes 4 + OB/SG loads
  * per 4·OB multiply-adds, where main_weight (each lane its own rows, nothing shared) makes RB + CB per
  * RB·CB: 8 against 24 per 128 at SG = 8. Out-of-range rows and columns are clamped for loading and
- * skipped when storing (put_cols).
+ * skipped when storing (put_cols). The bias gradient ∂b[o] = Σ_b dY[b][o] comes along: lane j of each
+ * subgroup's first group of SG sums the dY values it loads (OB/SG adds per row) and the workgroups of
+ * column block 0 store them (every subgroup holds the same sums in the same order, so duplicate
+ * stores write the same value); the learner then skips that layer's column-sum kernel (fusesBias).
  */
 export function gemmWgWeightSubWgsl(lanes: number, OB = GEMM_WSUB_ROWS): string {
   if (![4, 8, 16].includes(lanes) || OB % lanes !== 0) throw new Error(`gemmWgWeightSubWgsl: ${lanes} lanes, ${OB} rows (4, 8 or 16 lanes dividing the rows)`);
@@ -132,6 +135,8 @@ export function gemmWgWeightSubWgsl(lanes: number, OB = GEMM_WSUB_ROWS): string 
     'fn main_weight_sub(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {',
     '  if (ctrl.stop != 0u) { return; }',
     '  let sl = sg_lane();',
+    // the first group of SG lanes of each subgroup also sums the bias gradient (below)
+    `  let bias_lane = subgroupExclusiveAdd(1u) < ${lanes}u;`,
     '  let chunk = wid.z;',
     '  let shape = gemm_shape(chunk);',
     '  let M = shape.x;',
@@ -146,14 +151,21 @@ export function gemmWgWeightSubWgsl(lanes: number, OB = GEMM_WSUB_ROWS): string 
     ...Array.from({ length: Q }, (_, q) => `  let oa${q} = L.S0_OFF + min(o0 + ${q * lanes}u + sl, ml) * L.S0_CS;`),
     ...Array.from({ length: 4 }, (_, c) => `  let ia${c} = L.S1_OFF + min(n0 + ${c}u * WG_SIZE, nl) * L.S1_CS;`),
     ...Array.from({ length: OB }, (_, o) => `  var a${o} = vec4<f32>(0.0);`),
+    ...Array.from({ length: Q }, (_, q) => `  var bs${q} = 0.0;`),
     '  for (var b = r0; b < r1; b = b + 1u) {',
     '    let ba = b * L.S0_STRIDE;',
     '    let bb = b * L.S1_STRIDE;',
     '    let x = vec4<f32>(src1[ia0 + bb], src1[ia1 + bb], src1[ia2 + bb], src1[ia3 + bb]);',
     ...Array.from({ length: Q }, (_, q) => `    let t${q} = src0[oa${q} + ba];`),
     ...Array.from({ length: OB }, (_, o) => `    a${o} = fma(vec4<f32>(subgroupBroadcast(t${Math.floor(o / lanes)}, ${o % lanes}u)), x, a${o});`),
+    ...Array.from({ length: Q }, (_, q) => `    bs${q} = bs${q} + t${q};`),
     '  }',
     ...Array.from({ length: OB }, (_, o) => `  put_cols(o0 + ${o}u, n0, a${o}, M, N, chunk);`),
+    // ∂b[o] = Σ_b dY[b][o]: every subgroup's first group holds the same sums (same rows, same order),
+    // so each writes the same values; column block y = 0 writes them
+    '  if (L.HAS_BIAS != 0u && wid.y == 0u && bias_lane) {',
+    ...Array.from({ length: Q }, (_, q) => `    if (o0 + ${q * lanes}u + sl < M) { dst[chunk * P.gradStride + L.B_OFF + o0 + ${q * lanes}u + sl] = bs${q}; }`),
+    '  }',
     '}',
     '',
   ];
@@ -330,6 +342,11 @@ export class GemmProgram extends Program {
   readonly wg: GemmWgShape;
   /** the variant this product runs (the requested one, or 'simple' for a small 'quad' weight gradient) */
   readonly variant: GemmVariant;
+  /**
+   * A weight gradient that also writes the bias gradient ∂b = column sums of dY (main_weight_sub: its
+   * lanes already hold every dY), so the learner runs no column-sum kernel for this layer.
+   */
+  readonly fusesBias: boolean;
   constructor(
     readonly mode: GemmMode,
     readonly layer: GemmLayer,
@@ -353,6 +370,7 @@ export class GemmProgram extends Program {
     this.tile = tile;
     this.block = block;
     this.wg = wg;
+    this.fusesBias = mode === 'weightGrad' && v === 'wgsub' && wg.sub && layer.bOffset >= 0;
   }
 
   private static desc(mode: GemmMode, layer: GemmLayer, variant: GemmVariant, block: GemmBlock, tile: GemmTile, wg: GemmWgShape, lanes: number): ProgramDesc {

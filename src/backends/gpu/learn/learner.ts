@@ -441,7 +441,7 @@ export class GpuLearner {
         const pw = await new GemmProgram('weightGrad', layer, dView, xView, { stride: 1, offset: 0 }, this.gemm, gemmLanes(this.device)).build(cache);
         const bw = pw.bindGroup({ params: paramsU, ctrl, theta: b.params, src0: dBuf, src1: xBuf, dst: partial, geom: this.geomBuffer(pw.geometry()) });
         add('learn-gemm-weight-grad', (pass) => pw.encode(pass, bw, rows, chunks));
-        if (layer.bOffset >= 0) {
+        if (layer.bOffset >= 0 && !pw.fusesBias) {
           const pc = await new ColsumProgram(layer.outDim, dView, layer.bOffset, this.reductions).build(cache);
           const bc = pc.bindGroup({ params: paramsU, ctrl, src: dBuf, dst: partial, geom: this.geomBuffer(pc.geometry()) });
           add('learn-colsum', (pass) => pc.encode(pass, bc, chunks));

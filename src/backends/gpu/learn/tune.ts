@@ -37,6 +37,14 @@ export function kernelSetKey(k: KernelSet): string {
 
 const REDUCE_VARIANTS: readonly ReduceVariant[] = ['serial', 'tree'];
 
+/**
+ * Timed samples per close candidate (the median is kept). 3 were too few on a loaded 2-core machine: in
+ * one lavapipe bench the same 8192-row shape, tuned twice, ranked 'wgsub/serial' and 'wgsub/tree' both
+ * ways (57.21 vs 69.77 ms, then 55.17 vs 51.37), and the tree pick cost the 4096-env train cell about
+ * 8 % (its column sums 90.6 ms per minibatch against 32.2 ms serial).
+ */
+export const TUNE_REPS = 5;
+
 /** After the first timed round, only candidates within this factor of the best are timed again. */
 const CUT = 1.5;
 
@@ -80,7 +88,7 @@ export function fastest(order: readonly KernelSet[], times: Record<string, numbe
  * backward, reductions, clip, Adam with lr = 0, so θ does not move) of min(rows, maxRows) rows of
  * synthetic data through the run's network `layout`, wall clock from submit to onSubmittedWorkDone,
  * after one warm-up update (the driver may compile lazily). Round 1 times every candidate once; rounds
- * 2 … reps (interleaved, since load on a shared machine drifts) only those within 1.5× of the best so
+ * 2 … reps (TUNE_REPS) (interleaved, since load on a shared machine drifts) only those within 1.5× of the best so
  * far; each candidate's time is the median of its samples. Returns the fastest set; if timing fails (an
  * exception or a WebGPU error), the adapter-name fallback.
  *   rows      the run's minibatch rows (numEnvs·numSteps / minibatches)
@@ -102,7 +110,7 @@ export async function timeLearnerKernels(args: {
   const candidates = args.candidates ?? kernelCandidates(device);
   if (candidates.length === 1) return { ...candidates[0], times: {}, source: 'forced' };
   const rows = Math.max(1, Math.min(args.rows, args.maxRows ?? 8192));
-  const reps = Math.max(1, args.reps ?? 3);
+  const reps = Math.max(1, args.reps ?? TUNE_REPS);
   const owned: GPUBuffer[] = [];
   const times: Record<string, number> = {};
   device.pushErrorScope('validation');
