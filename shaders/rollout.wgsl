@@ -21,9 +21,9 @@
 // The nets are `net_critic(o) -> f32` and `net_actor(o, z)`, appended by rollout.ts per kernel variant
 // (ROLLOUT_VARIANTS) with `all_lanes(b)`: 'unrolled' — straight-line code generated for the network's
 // shapes, activations in named vec4 values, each 4×4 weight block read from `packed` at a constant index
-// (no private array); 'subgroup' — generated loops over output blocks, inputs in named vec4 values, each
-// weight block loaded once per subgroup (one float per lane) and handed to every lane by
-// subgroupBroadcast (UNIFORM_NETS: all lanes evaluate the nets together); 'loop' — `loop_critic` /
+// (no private array); 'subgroup' — generated loops (the first two layers fused), activations in named
+// vec4 values, each weight block loaded once per subgroup (a vec4 column per lane) and handed to every
+// lane by subgroupBroadcast (UNIFORM_NETS: all lanes evaluate the nets together); 'loop' — `loop_critic` /
 // `loop_actor` below, loops over the blocks with activations in a private array of 2·MAX_WIDTH floats
 // (rollout.ts rejects wider layers, and more than MAX_HEAD actions). All read the MLP as 4×4 blocks
 // from the packed buffer (dispatch.ts `packedLayout`, rebuilt from θ by pack_weights.wgsl); network

@@ -49,17 +49,27 @@ describe('rollout variants offered', () => {
     expect(rolloutVariantsFor(tab, { ...LVP, subgroupLanes: 8 })).toEqual(['loop']);
     expect([1, 2, 4, 8, 16, 32, 64].map((n) => subgroupBlockLanes({ subgroupLanes: n }))).toEqual([0, 0, 4, 8, 16, 16, 16]);
   });
-  it('subgroup nets: 16/G loads per block and lane, each float broadcast from its lane, loops kept loops', () => {
+  it('subgroup nets: one vec4 load per lane for G/4 blocks, each column broadcast from its lane, loops kept loops', () => {
     for (const G of [4, 8, 16]) {
+      const per = G / 4;
       const code = subgroupNetWgsl(big, G);
       expect(code.match(/fn net_critic/g)).toHaveLength(1);
       expect(code.match(/fn net_actor/g)).toHaveLength(1);
-      // the first hidden layer's bias block: 16/G loads, 4 floats broadcast from lanes 0–3
-      const loads = code.match(/let wb_\d+ = packed\[pk \+ \d+u \+ o4\]/g) ?? [];
-      expect(loads.length).toBe(2 * 3 * (16 / G));
-      expect(code).toContain('subgroupBroadcast(wb_0, 3u)');
-      expect(code).not.toContain(`subgroupBroadcast(wb_0, ${G}u)`);
-      expect(code).toMatch(/o4 < 16u \+ ro\.zero/);
+      // per net: the fused loop's b0[i4], M0[i4, 0] and 16 blocks M1[·, i4]; the second hidden layer's 16
+      // bias blocks after it; the head loop's bias and 16 blocks: ⌈blocks / (G/4)⌉ vec4 loads each
+      const loads = code.match(/let v\w*_\d+ = packed\[[^\n]*\]\[sl & 3u\];/g) ?? [];
+      expect(loads).toHaveLength(2 * (Math.ceil(18 / per) + Math.ceil(16 / per) + Math.ceil(17 / per)));
+      // no other reads of the weights (a scalar read per lane would be a gather per float on a CPU driver)
+      expect(code.match(/packed\[/g)).toHaveLength(loads.length);
+      // columns come from lanes 0 … G−1; the first hidden layer's bias is column 0 of the first block
+      const lanes = [...code.matchAll(/subgroupBroadcast\(v\w*_\d+, (\d+)u\)/g)].map((m) => Number(m[1]));
+      expect(Math.max(...lanes)).toBe(G - 1);
+      expect(code).toContain('var s = subgroupBroadcast(v_0, 0u);');
+      expect(code).toMatch(/i4 < 16u \+ ro\.zero/);
+      // the fused loop adds M1[o4, i4] · h into the 16 accumulators of the second hidden layer: no selects there
+      for (let o4 = 0; o4 < 16; o4++) expect(code).toContain(`c2_${o4} = c2_${o4} + (`);
+      expect(code).not.toMatch(/c2_\d+ = select/);
+      expect(code).toMatch(/c3_0 = select\(c3_0, y, o4 == 0u\)/);
     }
     expect(() => subgroupNetWgsl(big, 32)).toThrow(/4, 8 or 16/);
   });
@@ -76,6 +86,10 @@ describe('rollout variants offered', () => {
 const CASES = [
   { hidden: [16, 16], N: 40, T: 24 },
   { hidden: [64, 64], N: 24, T: 16 },
+  // the subgroup variant fuses the first two layers: with one hidden layer the second is the head; with
+  // three, the third runs in its own loop (widths not multiples of 4: zero-padded blocks)
+  { hidden: [12], N: 20, T: 12 },
+  { hidden: [8, 10, 6], N: 20, T: 12 },
 ];
 
 describe.each(CASES)('every offered variant = CPU engine: cartpole hidden $hidden', (c) => {

@@ -11,7 +11,7 @@
  * subgroups of 4+ lanes) or 'loop' (block loops over a private activation array).
  * `rolloutVariantsFor(layout, rolloutTraits(device))` lists those offered, best guess first (the
  * default); every offered one is safe to time. On lavapipe (8-wide) 'subgroup' runs the 64-64 CartPole
- * rollout ≈ 2.3× faster than 'loop'; 'unrolled' is not offered there: compiled afresh it takes minutes
+ * rollout ≈ 2.2× faster than 'loop'; 'unrolled' is not offered there: compiled afresh it takes minutes
  * to gigabytes (UNROLL_MAX_BLOCKS_LLVMPIPE). On SwiftShader 'loop' wins from 32-wide layers on and
  * 'unrolled' is offered only for tiny nets (64-64 crashes that driver's compiler).
  * The whole rollout is one dispatch unless `stepsPerDispatch` splits it (t_begin / t_end chunks; kept
@@ -294,46 +294,82 @@ function netFunctions(layout: NetLayout, gen: (net: 0 | 1) => string[], header: 
 
 /**
  * WGSL of `net_critic(o) -> f32` and `net_actor(o, z)` for the 'subgroup' variant (pure), G lanes per
- * weight block (`subgroupBlockLanes`: 4, 8 or 16). On a CPU driver a load inside a loop is a gather —
- * one load per SIMD lane — even when every lane reads the same address, so a 4×4 block read as
- * `mat4x4` costs 16 gathers for 16 multiply-adds. Here lane j of each group of G lanes loads float
- * q·G + j of the block (16/G loads per lane) and `subgroupBroadcast` hands each float to every lane:
- * 16/G gathers per block. Per dense layer, a loop over output blocks o4 whose body is the dot product of
- * block row o4 with the layer's input, straight-line over the input blocks:
- *   y = act(b[o4] + Σ_i4 M[o4, i4] · x[i4])      (the 'loop' variant's sum; M · x by columns)
- * with the inputs in named vec4 values and each output collected into its own named value by
- * `select(h, y, o4 == k)` (no private array: that would be a gather per read as well). The loop bound
- * has `ro.zero` added so that the compiler keeps it a loop. Needs every lane of the subgroup at the call
- * (rollout.wgsl UNIFORM_NETS, prepended with the `enable subgroups;` directive by rollout.ts).
+ * subgroup (`subgroupBlockLanes`: 4, 8 or 16). On a CPU driver (lavapipe) a load inside a loop is a
+ * per-lane loop — one scalar load per SIMD lane, each with its own bounds check — even when every lane
+ * reads the same address (measured: 64-64 CartPole rollout 4.2× slower than below), so a 4×4 block read
+ * as `mat4x4` costs 16 such loads per lane for 16 multiply-adds. Here the weights a step needs are
+ * listed as sets of blocks, and lane l loads column l mod 4 of block ⌊l/4⌋ of each group of G/4 blocks
+ * as one vec4 (`loadSet`: the subgroup reads each float once, a lane's loop iteration brings 4 floats);
+ * `subgroupBroadcast` of that vec4 hands the column to every lane. (Loading one float per lane — a
+ * scalar per loop iteration — ran the 4096-env rollout 1.6× slower on lavapipe, 2026-12-02.)
+ * Each layer's sum is the 'loop' variant's, M · x by columns:
+ *   y = act(b[o4] + Σ_i4 M[o4, i4] · x[i4])
+ * The first two layers are fused: a loop over layer 0's output blocks i4 computes h = act(b0[i4] +
+ * M0[i4, ·] · x) and adds M1[o4, i4] · h into every output block o4 of layer 1, straight-line over o4
+ * in named accumulators (layer 1's bias and activation after the loop). Deeper layers (the head, a third
+ * hidden layer) loop over their output blocks o4, straight-line over the input blocks, each output
+ * collected into its named value by `select(h, y, o4 == k)` (no private array: that would be a per-lane
+ * load per read as well). Loop bounds have `ro.zero` added so that the compiler keeps them loops. Needs
+ * every lane of the subgroup at the call (rollout.wgsl UNIFORM_NETS, prepended with the `enable
+ * subgroups;` directive by rollout.ts).
  */
 export function subgroupNetWgsl(layout: NetLayout, lanes: number): string {
   if (![4, 8, 16].includes(lanes)) throw new Error(`subgroupNetWgsl: ${lanes} lanes per block (4, 8 or 16)`);
   const G = lanes;
-  const Q = 16 / G;
+  // blocks per load: lane l of the subgroup loads column l mod 4 of block ⌊l/4⌋ of each group of G/4
+  const per = G / 4;
   const pk = packedLayout(layout);
-  // the 16 floats of block `blk` as vec4 columns, from the Q loads a<tag>_q
-  const loadBlock = (tag: string, blk: string, ind: string): string[] =>
-    Array.from({ length: Q }, (_, q) => `${ind}let w${tag}_${q} = packed[${blk}][(${q * G}u + sl) >> 2u][(${q * G}u + sl) & 3u];`);
-  const col = (tag: string, c: number): string => {
-    const f = (r: number) => { const k = 4 * c + r; return `subgroupBroadcast(w${tag}_${Math.floor(k / G)}, ${k % G}u)`; };
-    return `vec4<f32>(${f(0)}, ${f(1)}, ${f(2)}, ${f(3)})`;
+  // the blocks at θ block indices `addrs` (WGSL expressions), G/4 per vec4 load v<tag>_g (the lane's
+  // block picked by select: its address is the lane's own in any case)
+  const loadSet = (tag: string, addrs: string[], ind: string): string[] => {
+    const out: string[] = [];
+    for (let g = 0; g * per < addrs.length; g++) {
+      const a = Array.from({ length: per }, (_, k) => addrs[Math.min(g * per + k, addrs.length - 1)]);
+      const pick = per === 1 ? a[0] : per === 2 ? `select(${a[0]}, ${a[1]}, q == 1u)` : `select(select(${a[0]}, ${a[1]}, q == 1u), select(${a[2]}, ${a[3]}, q == 3u), q >= 2u)`;
+      out.push(`${ind}let v${tag}_${g} = packed[${pick}][sl & 3u];`);
+    }
+    return out;
   };
-  const matvec = (tag: string, x: string): string => `${col(tag, 0)} * ${x}.x + ${col(tag, 1)} * ${x}.y + ${col(tag, 2)} * ${x}.z + ${col(tag, 3)} * ${x}.w`;
+  // column c of block k of a set: vec4 broadcast from the lane that loaded it
+  const col = (tag: string, k: number, c: number): string => `subgroupBroadcast(v${tag}_${Math.floor(k / per)}, ${4 * (k % per) + c}u)`;
+  const matvec = (tag: string, k: number, x: string): string =>
+    `${col(tag, k, 0)} * ${x}.x + ${col(tag, k, 1)} * ${x}.y + ${col(tag, k, 2)} * ${x}.z + ${col(tag, k, 3)} * ${x}.w`;
   const gen = (net: 0 | 1): string[] => {
     const layers = pk.layers.filter((l) => l.net === net);
     const p = net === 0 ? 'a' : 'c';
     const out: string[] = [];
     let xs = netInput(out, p, layout.spec.obsDim);
+    // the first two layers fused: a loop over layer 0's output blocks i4 computes h = act(b0[i4] +
+    // M0[i4, ·] · x) and adds M1[o4, i4] · h to every output block o4 of layer 1 (straight-line over
+    // o4, named accumulators): layer 0's outputs are never collected, so no selects for them
+    if (layers.length >= 2) {
+      const [l0, l1] = layers;
+      const last = layers.length === 2;
+      const ys = Array.from({ length: l1.out4 }, (_, o4) => `${p}2_${o4}`);
+      for (const y of ys) out.push(`  var ${y} = vec4<f32>(0.0);`);
+      out.push(`  for (var i4 = 0u; i4 < ${l0.out4}u + ro.zero; i4++) {`);
+      // block 0: b0[i4]; 1 … in4: M0[i4, j4]; then M1[o4, i4]
+      const addrs = [`pk + ${l0.bBlock}u + i4`, ...Array.from({ length: l0.in4 }, (_, j4) => `pk + ${l0.wBlock + j4}u + i4 * ${l0.in4}u`),
+        ...ys.map((_, o4) => `pk + ${l1.wBlock + o4 * l1.in4}u + i4`)];
+      out.push(...loadSet('', addrs, '    '), `    var s = ${col('', 0, 0)};`);
+      for (let j4 = 0; j4 < l0.in4; j4++) out.push(`    s = s + (${matvec('', 1 + j4, xs[j4])});`);
+      out.push('    let h = activate(s);');
+      ys.forEach((y, o4) => out.push(`    ${y} = ${y} + (${matvec('', 1 + l0.in4 + o4, 'h')});`));
+      out.push('  }');
+      out.push(...loadSet(`b${p}`, ys.map((_, o4) => `pk + ${l1.bBlock + o4}u`), '  '));
+      ys.forEach((y, o4) => out.push(`  ${y} = ${last ? '' : 'activate('}${y} + ${col(`b${p}`, o4, 0)}${last ? '' : ')'};`));
+      xs = ys;
+    }
     layers.forEach((l, li) => {
+      if (li < 2 && layers.length >= 2) return;
       const last = li === layers.length - 1;
       const ys = Array.from({ length: l.out4 }, (_, o4) => `${p}${li + 1}_${o4}`);
       for (const y of ys) out.push(`  var ${y} = vec4<f32>(0.0);`);
       out.push(`  for (var o4 = 0u; o4 < ${l.out4}u + ro.zero; o4++) {`);
-      out.push(...loadBlock('b', `pk + ${l.bBlock}u + o4`, '    '), `    var s = ${col('b', 0)};`);
-      out.push(`    let row = pk + ${l.wBlock}u + o4 * ${l.in4}u;`);
-      for (let i4 = 0; i4 < l.in4; i4++) {
-        out.push(...loadBlock(`${i4}`, `row + ${i4}u`, '    '), `    s = s + (${matvec(`${i4}`, xs[i4])});`);
-      }
+      // block 0: b[o4]; 1 … in4: M[o4, i4]
+      const addrs = [`pk + ${l.bBlock}u + o4`, ...Array.from({ length: l.in4 }, (_, i4) => `pk + ${l.wBlock + i4}u + o4 * ${l.in4}u`)];
+      out.push(...loadSet('', addrs, '    '), `    var s = ${col('', 0, 0)};`);
+      for (let i4 = 0; i4 < l.in4; i4++) out.push(`    s = s + (${matvec('', 1 + i4, xs[i4])});`);
       out.push(`    let y = ${last ? 's' : 'activate(s)'};`);
       ys.forEach((y, k) => out.push(`    ${y} = select(${y}, y, o4 == ${k}u);`));
       out.push('  }');
@@ -343,7 +379,7 @@ export function subgroupNetWgsl(layout: NetLayout, lanes: number): string {
   };
   const header = [`// generated by rollout.ts \`subgroupNetWgsl\` (${G} lanes per block)`, 'fn all_lanes(b: bool) -> bool { return subgroupAll(b); }'];
   // this lane's index in its group of G (every lane is active where the nets run)
-  return netFunctions(layout, gen, header, [`  let sl = subgroupExclusiveAdd(1u) & ${G - 1}u;`]);
+  return netFunctions(layout, gen, header, [`  let sl = subgroupExclusiveAdd(1u) & ${G - 1}u;`, '  let q = sl >> 2u;']);
 }
 
 /**
