@@ -11,7 +11,9 @@ import { defineConfig } from 'vitest/config';
 // kernel variant explicitly, and tests/gpu/autotune.test.ts runs the measured choice.
 const gpuSuite = (adapter: string) => ({
   extends: true as const,
-  test: { name: `gpu-${adapter}`, include: ['tests/gpu/**/*.test.ts'], env: { POLICYGRAD_ADAPTER: adapter } },
+  // 300 s per test: a fresh machine compiles every kernel variant cold in the driver (lavapipe: LLVM), and a
+  // loaded 2-core machine took 50–120 s for one learn-update case; a hang guard, not a speed assertion.
+  test: { name: `gpu-${adapter}`, include: ['tests/gpu/**/*.test.ts'], env: { POLICYGRAD_ADAPTER: adapter }, testTimeout: 300_000, hookTimeout: 300_000 },
 });
 
 export default defineConfig({

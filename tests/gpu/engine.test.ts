@@ -72,7 +72,9 @@ describe('GPU engine = CPU engine', () => {
         // every rollout kernel is named; this small rollout may finish within one tick of the clock
         // (lavapipe: 65.5 µs), so its time may read 0 — the learner's products below may not
         for (const k of ['pack-weights', 'rollout', 'episode-stats']) expect(prof[k], k).toBeGreaterThanOrEqual(0);
-        // every learner kernel of the first minibatch is named (tiny kernels may read 0 ms at the clock's resolution)
+        // every minibatch of the update (at most 16) is timed kernel by kernel, the mean per minibatch reported
+        expect(g.learner.profiledSlots).toBe(Math.min(cfg.epochs * cfg.minibatches, 16));
+        // every learner kernel is named (tiny kernels may read 0 ms at the clock's resolution)
         for (const k of ['learn-scan', 'learn-gather', 'learn-gemm-forward', 'learn-loss', 'learn-gemm-weight-grad', 'learn-gemm-input-grad', 'learn-reduce', 'learn-finalize', 'learn-adam']) {
           expect(prof[k], k).toBeGreaterThanOrEqual(0);
         }

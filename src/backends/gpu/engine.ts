@@ -16,9 +16,10 @@
  * engine does, so the same seed gives the same actions until float rounding flips a sample.
  *
  * Profiling (`profile: true`, needs 'timestamp-query'): per-kernel GPU milliseconds from timestamp
- * queries of the last rollout (pack-weights, rollout, episode-stats) and of the last update's scan and
- * first minibatch, kernel by kernel (learn-gather, learn-gemm-forward, learn-loss, …, learn-adam;
- * each minibatch repeats that work), plus the update's wall time; `lastProfile()` returns them.
+ * queries of the last rollout (pack-weights, rollout, episode-stats) and of the last update's scan and,
+ * kernel by kernel, its minibatches (learn-gather, learn-gemm-forward, learn-loss, …, learn-adam: the
+ * mean per minibatch over the first learner.profiledSlots of them), plus the update's wall time;
+ * `lastProfile()` returns them.
  */
 import targetMeanCode from '../../../shaders/target_mean.wgsl?raw';
 import { numUpdatesOf, type Config } from '../../core/config';
@@ -507,7 +508,8 @@ export class GpuEngine implements Engine {
     this.collected = true;
   }
 
-  private async readProfile(): Promise<Record<string, number>> {
+  /** Milliseconds per label; `perSlots` > 1 (an update): the minibatch kernels' sums divided by the minibatches timed (all but learn-scan). */
+  private async readProfile(perSlots = 1): Promise<Record<string, number>> {
     const q = this.query!;
     await q.read.mapAsync(GPUMapMode.READ);
     const t = new BigInt64Array(q.read.getMappedRange().slice(0));
@@ -517,6 +519,7 @@ export class GpuEngine implements Engine {
       if (!label) return;
       prof[label] = (prof[label] ?? 0) + Number(t[2 * i + 1] - t[2 * i]) / 1e6;
     });
+    if (perSlots > 1) for (const label of Object.keys(prof)) if (label !== 'learn-scan') prof[label] /= perSlots;
     return prof;
   }
 
@@ -584,7 +587,7 @@ export class GpuEngine implements Engine {
         return r;
       }),
     ]);
-    if (this.query) this.profileMs = { ...this.profileMs, ...(await this.readProfile()), 'update-wall': performance.now() - t0 };
+    if (this.query) this.profileMs = { ...this.profileMs, ...(await this.readProfile(this.learner.profiledSlots)), 'update-wall': performance.now() - t0 };
     const field = (n: string) => readField(ENGINE_READBACK, raw, n);
     if (ls.nonFinite) {
       // as the CPU engine: the whole update is undone (the learner stopped at the faulty minibatch)

@@ -269,6 +269,9 @@ class Workspace {
 /** One recorded kernel dispatch; `label` names its kernel in profiles. */
 type Step = ((pass: GPUComputePassEncoder) => void) & { label?: string };
 
+/** Minibatches of an update that profiling times kernel by kernel (their mean is reported). */
+export const PROFILE_MAX_SLOTS = 16;
+
 /** Supplies timestampWrites for the i-th profiled pass (see GpuEngine's profile option). */
 export type PassTimestamps = (pass: number, label: string) => GPUComputePassTimestampWrites | undefined;
 
@@ -532,7 +535,8 @@ export class GpuLearner {
   /**
    * Record one whole update into `encoder`: scan, then for each epoch e and minibatch m the kernel
    * sequence of buildSteps, then a copy of the control block and statistics to the staging buffer.
-   * `timestamps` (profiling) times the scan and each kernel of the first minibatch in its own pass.
+   * `timestamps` (profiling) times the scan, and each kernel of the first `profiledSlots` minibatches in
+   * its own pass (one minibatch's timing alone varied ±30 % between runs on a loaded 2-core machine).
    * Writes the parameter table with queue.writeBuffer (so call it right before submitting).
    *   lr            learning rate of this update (annealed by the caller)
    *   shuffleStream permutation stream of epoch 0 (epoch e uses shuffleStream + e); the trainer's
@@ -583,8 +587,8 @@ export class GpuLearner {
     pass.end();
     for (let slot = 0; slot < this.slots; slot++) {
       encoder.copyBufferToBuffer(this.table, (slot + 1) * PARAMS_SLOT_BYTES, this.paramsU, 0, LEARN_PARAMS.size);
-      if (slot === 0 && timestamps) {
-        // profiled: the first minibatch with one pass per kernel (the same work, timed kernel by kernel)
+      if (slot < this.profiledSlots && timestamps) {
+        // profiled: the first minibatches with one pass per kernel (the same work, timed kernel by kernel)
         for (const s of this.trainSteps) {
           pass = encoder.beginComputePass({ label: `learn ${s.label}`, timestampWrites: timestamps(stamp++, s.label ?? 'learn') });
           s(pass);
@@ -600,9 +604,17 @@ export class GpuLearner {
     encoder.copyBufferToBuffer(this.stats, 0, this.staging, LEARN_CTRL.size, this.slots * STATS_FLOATS * 4);
   }
 
-  /** Passes encodeUpdate times when profiling: the scan and each kernel of the first minibatch. */
+  /**
+   * Minibatches encodeUpdate times kernel by kernel when profiling: all of an update's, at most
+   * PROFILE_MAX_SLOTS (a query set holds at most 4096 timestamps: 2 per pass).
+   */
+  get profiledSlots(): number {
+    return Math.max(1, Math.min(this.slots, PROFILE_MAX_SLOTS, Math.floor((2048 - 1) / Math.max(1, this.trainSteps.length))));
+  }
+
+  /** Passes encodeUpdate times when profiling: the scan and each kernel of the profiled minibatches. */
   get profiledPasses(): number {
-    return 1 + this.trainSteps.length;
+    return 1 + this.profiledSlots * this.trainSteps.length;
   }
 
   /** Map the staging buffer written by the last encodeUpdate (after its submit). */
