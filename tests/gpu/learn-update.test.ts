@@ -260,6 +260,9 @@ describe.each(VARIANTS)('kernels: $reductions reductions, $gemm GEMM', (reductio
         expect(stats.epochsRun).toBe(1);
         expect(stats.stepsApplied).toBe(2);
         expect(Number.isNaN(stats.perMinibatch[2 * STATS_FLOATS + statIndex('policyLoss')])).toBe(true);
+        // the profile's mean per minibatch counts only the 2 that ran (of 8 slots)
+        expect(s.learner.slotsRun(stats)).toBe(cpu.epochsRun * o.minibatches);
+        expect(s.learner.slotsRun(stats, 1)).toBe(1);
         const theta = await readF32(ctx, s.buffers.params);
         let worst = 0;
         for (let i = 0; i < theta.length; i++) worst = Math.max(worst, Math.abs(theta[i] - cpu.theta[i]));

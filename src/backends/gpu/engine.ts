@@ -508,7 +508,7 @@ export class GpuEngine implements Engine {
     this.collected = true;
   }
 
-  /** Milliseconds per label; `perSlots` > 1 (an update): the minibatch kernels' sums divided by the minibatches timed (all but learn-scan). */
+  /** Milliseconds per label; `perSlots` > 1 (an update): the minibatch kernels' sums divided by the timed minibatches that ran (all but learn-scan). */
   private async readProfile(perSlots = 1): Promise<Record<string, number>> {
     const q = this.query!;
     await q.read.mapAsync(GPUMapMode.READ);
@@ -587,7 +587,7 @@ export class GpuEngine implements Engine {
         return r;
       }),
     ]);
-    if (this.query) this.profileMs = { ...this.profileMs, ...(await this.readProfile(this.learner.profiledSlots)), 'update-wall': performance.now() - t0 };
+    if (this.query) this.profileMs = { ...this.profileMs, ...(await this.readProfile(Math.max(1, this.learner.slotsRun(ls, this.learner.profiledSlots)))), 'update-wall': performance.now() - t0 };
     const field = (n: string) => readField(ENGINE_READBACK, raw, n);
     if (ls.nonFinite) {
       // as the CPU engine: the whole update is undone (the learner stopped at the faulty minibatch)

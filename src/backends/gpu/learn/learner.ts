@@ -612,6 +612,16 @@ export class GpuLearner {
     return Math.max(1, Math.min(this.slots, PROFILE_MAX_SLOTS, Math.floor((2048 - 1) / Math.max(1, this.trainSteps.length))));
   }
 
+  /**
+   * How many of the first `n` minibatch slots of an update ran (a target-KL stop ends an update early;
+   * the slots after it dispatch but return at once): stats rows that are not NaN.
+   */
+  slotsRun(stats: LearnStats, n = this.slots): number {
+    let ran = 0;
+    for (let s = 0; s < Math.min(n, this.slots); s++) if (!Number.isNaN(stats.perMinibatch[s * STATS_FLOATS + statIndex('policyLoss')])) ran++;
+    return ran;
+  }
+
   /** Passes encodeUpdate times when profiling: the scan and each kernel of the profiled minibatches. */
   get profiledPasses(): number {
     return 1 + this.profiledSlots * this.trainSteps.length;
