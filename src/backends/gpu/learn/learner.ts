@@ -272,6 +272,14 @@ type Step = ((pass: GPUComputePassEncoder) => void) & { label?: string };
 /** Minibatches of an update that profiling times kernel by kernel (their mean is reported). */
 export const PROFILE_MAX_SLOTS = 16;
 
+/** Timestamps one WebGPU query set may hold (2 per profiled pass). */
+const MAX_QUERY_COUNT = 4096;
+
+/** Whether minibatch slot `s` ran, from an update's per-slot statistics (slots not run stay NaN). */
+function slotRan(perMinibatch: Float32Array, s: number): boolean {
+  return !Number.isNaN(perMinibatch[s * STATS_FLOATS + statIndex('policyLoss')]);
+}
+
 /** Supplies timestampWrites for the i-th profiled pass (see GpuEngine's profile option). */
 export type PassTimestamps = (pass: number, label: string) => GPUComputePassTimestampWrites | undefined;
 
@@ -606,10 +614,11 @@ export class GpuLearner {
 
   /**
    * Minibatches encodeUpdate times kernel by kernel when profiling: all of an update's, at most
-   * PROFILE_MAX_SLOTS (a query set holds at most 4096 timestamps: 2 per pass).
+   * PROFILE_MAX_SLOTS, and no more than one query set holds besides the scan's pass.
    */
   get profiledSlots(): number {
-    return Math.max(1, Math.min(this.slots, PROFILE_MAX_SLOTS, Math.floor((2048 - 1) / Math.max(1, this.trainSteps.length))));
+    const passes = MAX_QUERY_COUNT / 2 - 1;
+    return Math.max(1, Math.min(this.slots, PROFILE_MAX_SLOTS, Math.floor(passes / Math.max(1, this.trainSteps.length))));
   }
 
   /**
@@ -618,7 +627,7 @@ export class GpuLearner {
    */
   slotsRun(stats: LearnStats, n = this.slots): number {
     let ran = 0;
-    for (let s = 0; s < Math.min(n, this.slots); s++) if (!Number.isNaN(stats.perMinibatch[s * STATS_FLOATS + statIndex('policyLoss')])) ran++;
+    for (let s = 0; s < Math.min(n, this.slots); s++) if (slotRan(stats.perMinibatch, s)) ran++;
     return ran;
   }
 
@@ -641,7 +650,7 @@ export class GpuLearner {
     let rows = 0;
     for (let s = 0; s < this.slots; s++) {
       const o = s * STATS_FLOATS;
-      if (Number.isNaN(per[o + statIndex('policyLoss')])) continue;
+      if (!slotRan(per, s)) continue;
       last = s;
       clipped += per[o + statIndex('clipFrac')] * per[o + statIndex('count')];
       rows += per[o + statIndex('count')];
